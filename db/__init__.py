@@ -1,0 +1,1 @@
+"""The database layer: models (`db.models`), engine, sessions and migrations (`db.engine`)."""
