@@ -1,0 +1,1 @@
+"""Kenes: a Telegram bot for a Kazakh school's Council for the prevention of offences."""

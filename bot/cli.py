@@ -1,0 +1,37 @@
+"""`python -m bot [command]`: run the bot (default) or a tool that needs no Telegram token."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from bot.cli_core import add_core_commands
+
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", metavar="command")
+    run = sub.add_parser("run", help="run the bot (the default)")
+    run.set_defaults(handler=_run)
+    add_core_commands(sub)
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    from bot.main import run
+
+    return run()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", _run)
+    try:
+        return int(handler(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        sys.stderr.close()
+        return 0

@@ -1,0 +1,20 @@
+"""Staff roles. One vocabulary for the plan file, the database and the permission table."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    CHAIR = "chair"
+    DEPUTY_DIRECTOR = "deputy_director"
+    SOCIAL_PEDAGOGUE = "social_pedagogue"
+    PSYCHOLOGIST = "psychologist"
+    CLASS_TEACHER = "class_teacher"
+    COUNCIL_MEMBER = "council_member"
+    LIBRARIAN = "librarian"
+    ORGANISER = "organiser"
+    TEACHER = "teacher"
+    # Police officers, the healthy-lifestyle doctor: named in the plan, no access by default.
+    EXTERNAL = "external"
