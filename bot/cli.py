@@ -9,12 +9,14 @@ from collections.abc import Sequence
 
 def build_parser() -> argparse.ArgumentParser:
     from bot.cli_core import add_core_commands
+    from bot.cli_staff import add_staff_commands
 
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     sub = parser.add_subparsers(dest="command", metavar="command")
     run = sub.add_parser("run", help="run the bot (the default)")
     run.set_defaults(handler=_run)
     add_core_commands(sub)
+    add_staff_commands(sub)
     return parser
 
 

@@ -1,0 +1,69 @@
+"""Factories for the production object graph. Tests build exactly these, pointed at a fake server.
+
+Nothing here runs at import time: `main()` (or a test) calls them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.clock import Clock
+from bot.config import TELEGRAM_API_URL, Settings
+from bot.core.calendar import SchoolCalendar
+from bot.core.plan import Plan
+
+
+def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
+    if settings.bot_token is None:
+        raise ValueError("BOT_TOKEN is not set: put it in .env (see .env.example)")
+    if session is None:
+        session = AiohttpSession()
+        if settings.telegram_api_url.rstrip("/") != TELEGRAM_API_URL:
+            session.api = TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/"))
+    return Bot(
+        token=settings.bot_token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )
+
+
+def create_dispatcher(
+    *,
+    settings: Settings,
+    session_pool: async_sessionmaker[AsyncSession],
+    plan: Plan,
+    calendar: SchoolCalendar,
+    clock: Clock,
+    storage: BaseStorage | None = None,
+    **extra: Any,
+) -> Dispatcher:
+    from bot.handlers import get_routers
+    from bot.lifecycle import on_shutdown, on_startup
+    from bot.middlewares import AccessMiddleware, DbSessionMiddleware
+
+    dp = Dispatcher(
+        storage=storage or MemoryStorage(),
+        settings=settings,
+        session_pool=session_pool,
+        plan=plan,
+        calendar=calendar,
+        clock=clock,
+        **extra,
+    )
+    dp.update.outer_middleware(DbSessionMiddleware(session_pool))
+    dp.update.outer_middleware(AccessMiddleware())
+    dp.include_routers(*get_routers())
+    dp.startup.register(on_startup)
+    dp.shutdown.register(on_shutdown)
+    return dp

@@ -1,0 +1,17 @@
+"""Routers, one per feature; `get_routers()` builds fresh ones for each dispatcher."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+
+def get_routers() -> list[Router]:
+    from bot.handlers import admin, common, fallback, start
+
+    # Order matters: the fallback router comes last and answers whatever nobody else took.
+    return [
+        start.router_factory(),
+        common.router_factory(),
+        admin.router_factory(),
+        fallback.router_factory(),
+    ]

@@ -1,0 +1,156 @@
+"""Keyboards as pure functions of what they show."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.callbacks import LangCb, StaffAction, StaffCb
+from bot.core.roles import Role
+from bot.services.staff import StaffRow, StaffState
+from bot.texts import role_name, t
+
+STAFF_PAGE_SIZE = 8
+ASSIGNABLE_ROLES: tuple[Role, ...] = tuple(Role)
+
+
+def language_kb() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(text="Қазақша", callback_data=LangCb(lang="kk").pack()),
+                InlineKeyboardButton(text="Русский", callback_data=LangCb(lang="ru").pack()),
+            ]
+        ]
+    )
+
+
+STATE_ICON = {
+    StaffState.JOINED: "✅",
+    StaffState.INVITED: "✉️",
+    StaffState.NEVER: "⏳",
+    StaffState.BLOCKED: "⛔",
+    StaffState.REVOKED: "🚫",
+}
+
+
+def staff_list_kb(lang: str, rows: Sequence[StaffRow], page: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    pages = max(1, -(-len(rows) // STAFF_PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    for row in rows[page * STAFF_PAGE_SIZE : (page + 1) * STAFF_PAGE_SIZE]:
+        assert row.person.id is not None
+        builder.button(
+            text=f"{STATE_ICON[row.state]} {row.person.name}"[:60],
+            callback_data=StaffCb(action=StaffAction.CARD, person=row.person.id, page=page),
+        )
+    builder.adjust(1)
+    nav = []
+    if page > 0:
+        nav.append(
+            InlineKeyboardButton(
+                text=t(lang, "btn_prev"),
+                callback_data=StaffCb(action=StaffAction.PAGE, page=page - 1).pack(),
+            )
+        )
+    if page < pages - 1:
+        nav.append(
+            InlineKeyboardButton(
+                text=t(lang, "btn_next"),
+                callback_data=StaffCb(action=StaffAction.PAGE, page=page + 1).pack(),
+            )
+        )
+    if nav:
+        builder.row(*nav)
+    return builder.as_markup()
+
+
+def person_card_kb(
+    lang: str, person_id: int, state: StaffState, page: int
+) -> InlineKeyboardMarkup:
+    def cb(action: StaffAction) -> str:
+        return StaffCb(action=action, person=person_id, page=page).pack()
+
+    rows: list[list[InlineKeyboardButton]] = []
+    if state is StaffState.REVOKED:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    text=t(lang, "btn_restore"), callback_data=cb(StaffAction.RESTORE)
+                )
+            ]
+        )
+    else:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    text=t(lang, "btn_invite"), callback_data=cb(StaffAction.INVITE)
+                )
+            ]
+        )
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    text=t(lang, "btn_roles"), callback_data=cb(StaffAction.ROLES)
+                ),
+                InlineKeyboardButton(
+                    text=t(lang, "btn_class"), callback_data=cb(StaffAction.CLASS)
+                ),
+            ]
+        )
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    text=t(lang, "btn_revoke"), callback_data=cb(StaffAction.REVOKE)
+                )
+            ]
+        )
+    rows.append(
+        [InlineKeyboardButton(text=t(lang, "btn_back"), callback_data=cb(StaffAction.PAGE))]
+    )
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def revoke_confirm_kb(lang: str, person_id: int, page: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=t(lang, "btn_yes_revoke"),
+                    callback_data=StaffCb(
+                        action=StaffAction.REVOKE_OK, person=person_id, page=page
+                    ).pack(),
+                ),
+                InlineKeyboardButton(
+                    text=t(lang, "btn_no"),
+                    callback_data=StaffCb(
+                        action=StaffAction.CARD, person=person_id, page=page
+                    ).pack(),
+                ),
+            ]
+        ]
+    )
+
+
+def roles_kb(
+    lang: str, person_id: int, selected: Collection[str], page: int
+) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for role in ASSIGNABLE_ROLES:
+        mark = "☑️" if role in selected else "▫️"
+        builder.button(
+            text=f"{mark} {role_name(lang, role)}",
+            callback_data=StaffCb(
+                action=StaffAction.TOGGLE, person=person_id, page=page, role=role
+            ),
+        )
+    builder.adjust(2)
+    builder.row(
+        InlineKeyboardButton(
+            text=t(lang, "btn_save"),
+            callback_data=StaffCb(action=StaffAction.SAVE, person=person_id, page=page).pack(),
+        )
+    )
+    return builder.as_markup()

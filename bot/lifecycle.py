@@ -1,0 +1,46 @@
+"""What happens when the dispatcher starts and stops."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.commands import set_default_commands, set_personal_commands
+from bot.core.plan import Plan
+from bot.permissions import Perm, can
+from bot.services.staff import sync_people
+from db.models import Account, AccountState, Person
+
+log = logging.getLogger(__name__)
+
+
+async def on_startup(bot: Bot, session_pool: async_sessionmaker[AsyncSession], plan: Plan) -> None:
+    async with session_pool() as session:
+        added = await sync_people(session, plan)
+        if added:
+            log.info("added %d people from the plan", added)
+        privileged = (
+            await session.exec(
+                select(Account, Person)
+                .join(Person, col(Person.id) == col(Account.person_id))
+                .where(col(Account.state) == AccountState.JOINED)
+            )
+        ).all()
+    try:
+        await set_default_commands(bot)
+        for account, person in privileged:
+            if can(person.roles, Perm.MANAGE_STAFF):
+                await set_personal_commands(
+                    bot, account.chat_id, str(account.language), person.roles
+                )
+    except TelegramAPIError as exc:
+        log.warning("could not set the commands menu: %s", exc.message)
+
+
+async def on_shutdown() -> None:
+    log.info("stopped")

@@ -1,0 +1,61 @@
+"""Start the bot: settings, database (migrated), plan, calendar, bot, dispatcher, polling."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from zoneinfo import ZoneInfo
+
+from bot.clock import SystemClock
+from bot.config import CALENDAR_DIR, Settings
+
+
+def run() -> int:
+    settings = Settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if settings.bot_token is None:
+        print(
+            "BOT_TOKEN is not set: copy .env.example to .env and put the token there.",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        return asyncio.run(amain(settings))
+    except KeyboardInterrupt:
+        return 0
+
+
+async def amain(settings: Settings) -> int:
+    from bot.core.calendar import CalendarError, find_calendar, load_calendar
+    from bot.core.plan import PlanError, load_plan
+    from bot.factory import create_bot, create_dispatcher
+    from db.engine import create_engine, create_session_pool, upgrade_database
+
+    tz = ZoneInfo(settings.timezone)
+    clock = SystemClock(tz)
+    try:
+        plan = load_plan(settings.plan_path)
+        calendar_path = settings.calendar_path or find_calendar(CALENDAR_DIR, clock.now().date())
+        calendar = load_calendar(calendar_path)
+    except (PlanError, CalendarError) as exc:
+        print(f"cannot start: {exc}", file=sys.stderr)
+        return 1
+    await asyncio.to_thread(upgrade_database, settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        bot = create_bot(settings)
+        dp = create_dispatcher(
+            settings=settings,
+            session_pool=create_session_pool(engine),
+            plan=plan,
+            calendar=calendar,
+            clock=clock,
+        )
+        await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
+    finally:
+        await engine.dispose()
+    return 0

@@ -1,0 +1,143 @@
+"""Outer middlewares: one database session per update, and the front door.
+
+The front door lets in only registered staff, in private chats. A stranger gets a polite
+refusal in their language and nothing else; in a group the bot says once that it works in
+private messages, and is silent there after that.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.enums import ChatType
+from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, Update, User
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.permissions import Perm, can
+from bot.services import staff
+from bot.texts import normalize_language, t
+from db.models import AccountState, KeyValue
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class DbSessionMiddleware(BaseMiddleware):
+    def __init__(self, session_pool: async_sessionmaker[AsyncSession]) -> None:
+        self.session_pool = session_pool
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        async with self.session_pool() as session:
+            data["session"] = session
+            return await handler(event, data)
+
+
+def _start_payload(update: Update) -> str | None:
+    message = update.message
+    if message is None or not message.text:
+        return None
+    command, _, payload = message.text.partition(" ")
+    if command.split("@")[0] != "/start":
+        return None
+    return payload.strip()
+
+
+class AccessMiddleware(BaseMiddleware):
+    """Resolves `person`, `account` and `lang` for the handlers, or answers and stops."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        user: User | None = data.get("event_from_user")
+        chat: Chat | None = data.get("event_chat")
+        session: AsyncSession = data["session"]
+        settings: Settings = data["settings"]
+        clock: Clock = data["clock"]
+        guess = normalize_language(user.language_code if user else None)
+        data["lang"] = guess
+        data["person"] = None
+        data["account"] = None
+
+        if chat is not None and chat.type != ChatType.PRIVATE:
+            return await self._group(event, chat, session, guess, data)
+        if user is None or user.is_bot:
+            return None
+        if event.my_chat_member is not None:
+            return await handler(event, data)  # blocked / unblocked: handled by its router
+
+        found = await staff.account_of(session, user.id)
+        if found is None and user.id in settings.admin_ids:
+            found = await staff.ensure_admin(
+                session,
+                telegram_user_id=user.id,
+                chat_id=chat.id if chat else user.id,
+                full_name=user.full_name,
+                username=user.username,
+                language=guess,
+                now=clock.now(),
+            )
+        if found is not None:
+            account, person = found
+            data["lang"] = str(account.language)
+            active = person.active and account.state is not AccountState.REVOKED
+            if active and can(person.roles, Perm.USE_BOT):
+                if account.state is AccountState.BLOCKED or account.unreachable_since:
+                    # They write to us, so they can be reached again.
+                    account.state = AccountState.JOINED
+                    account.unreachable_since = None
+                    account.unreachable_notified = False
+                    await session.commit()
+                data["person"] = person
+                data["account"] = account
+                return await handler(event, data)
+            if _start_payload(event):
+                return await handler(event, data)  # a fresh invite may restore access
+            return await self._refuse(event, data["lang"], "revoked_user")
+
+        if _start_payload(event):
+            return await handler(event, data)  # the invite handler decides
+        return await self._refuse(event, guess, "stranger")
+
+    async def _refuse(self, event: Update, lang: str, key: str) -> None:
+        text = t(lang, key)
+        if event.message is not None:
+            await event.message.answer(text)
+        elif event.callback_query is not None:
+            await event.callback_query.answer(text[:200], show_alert=True)
+
+    async def _group(
+        self, event: Update, chat: Chat, session: AsyncSession, lang: str, data: dict[str, Any]
+    ) -> None:
+        """Say once per group that the bot works in private messages; then stay silent."""
+        if event.callback_query is not None:
+            await event.callback_query.answer(t(lang, "group_private_only")[:200])
+            return
+        message: Message | CallbackQuery | None = event.message
+        joined = (
+            event.my_chat_member is not None
+            and event.my_chat_member.new_chat_member.status
+            in (
+                "member",
+                "administrator",
+            )
+        )
+        if message is None and not joined:
+            return
+        key = f"group_notice:{chat.id}"
+        if await session.get(KeyValue, key) is not None:
+            return
+        session.add(KeyValue(key=key, value="1"))
+        try:
+            await session.commit()
+        except IntegrityError:
+            await session.rollback()
+            return  # another update of this group got there first
+        bot = data["bot"]
+        await bot.send_message(chat.id, t(lang, "group_private_only"))

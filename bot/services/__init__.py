@@ -1,0 +1,1 @@
+"""Repositories and use cases over the database. Time comes in as an argument."""
