@@ -299,3 +299,15 @@ def tp(lang: str, key: str, n: int, **values: object) -> str:
 def role_name(lang: str, role: str) -> str:
     key = f"role_{role}"
     return t(lang, key) if key in TEXTS else role
+
+
+def _merge_feature_texts() -> None:
+    from bot.texts_tasks import TASK_TEXTS
+
+    clash = set(TEXTS) & set(TASK_TEXTS)
+    if clash:
+        raise RuntimeError(f"text keys defined twice: {sorted(clash)}")
+    TEXTS.update(TASK_TEXTS)  # type: ignore[arg-type]
+
+
+_merge_feature_texts()
