@@ -33,7 +33,15 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from bot.core.plan import Names
 
@@ -143,6 +151,15 @@ class SchoolCalendar(_Model):
 
     # --- validation -------------------------------------------------------------------------
 
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise _Invalid("timezone", f"unknown time zone {value!r}") from exc
+        return value
+
     @model_validator(mode="after")
     def _check(self) -> SchoolCalendar:
         y1, y2 = (int(part) for part in self.year.split("-"))
@@ -155,10 +172,6 @@ class SchoolCalendar(_Model):
             raise _Invalid("first_day", f"{self.first_day} is not in the year {self.year}")
         if not span_start <= self.last_day <= span_end:
             raise _Invalid("last_day", f"{self.last_day} is not in the year {self.year}")
-        try:
-            ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise _Invalid("timezone", f"unknown time zone {self.timezone!r}") from exc
         self._check_ranges("quarters", self.quarters)
         self._check_ranges("holidays", self.breaks)
         keys: dict[str, int] = {}
