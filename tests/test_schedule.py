@@ -128,7 +128,12 @@ def small_plan() -> Plan:
             title="Алдын алу жұмыстар",
             items=(
                 item("2.1", "Жыл бойы", subitems=checklist),
-                item("2.4", "", who(groups=("council",)), subitems=checklist[:1]),
+                item(
+                    "2.4",
+                    "",
+                    who(groups=("council",)),
+                    subitems=(SubItem(ref="2.4.1", title="x"),),
+                ),
                 item("2.6", "1 апта қыркүйек"),
                 item("2.7", "Қазан \nСәуір "),
             ),

@@ -1,0 +1,220 @@
+"""`python -m bot schedule` and `python -m bot calendar`, driven through the argument parser."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.cli_schedule import add_schedule_commands
+from bot.config import CALENDAR_DIR
+
+YEAR_FILE = CALENDAR_DIR / "2026-2027.json"
+
+PLAN: dict[str, Any] = {
+    "title": "Құқықбұзушылықтың алдын алу кеңесінің жұмыс жоспары",
+    "school": "Test school",
+    "source_year": "2023-2024",
+    "source": "000_a896805958d58fd7.txt",
+    "people": [
+        {"key": "eshkeeva", "name": "Ешкеева А.Т.", "roles": ["chair"]},
+        {"key": "amangeldi", "name": "Амангелді С.М.", "roles": ["social_pedagogue"]},
+        {"key": "sarybayeva", "name": "Сарыбаева Г.А.", "roles": ["organiser"]},
+    ],
+    "groups": [
+        {
+            "key": "class-teachers",
+            "names": {"kk": "1-11 сынып жетекшілері", "ru": "Классные руководители 1-11"},
+            "roles": ["class_teacher"],
+        }
+    ],
+    "sections": [
+        {
+            "number": 1,
+            "title": "Ұйымдастыру жұмыстары",
+            "items": [
+                {
+                    "ref": "1.4",
+                    "title": "«Салауатты өмір салты - жарқын болашақ» атты республикалық "
+                    "челленджіне ұйымдастыру",
+                    "when": "2 апта\n қазан",
+                    "responsible": {"text": "Сарыбаева Г.А.", "people": ["sarybayeva"]},
+                },
+                {
+                    "ref": "1.8",
+                    "title": "Оқушылардың сабаққа қатысымын бақылау",
+                    "when": "Күн сайын",
+                    "responsible": {
+                        "text": "Әлеуметтік педагог Амангелді С.М. 1-11кл.жетекшілері",
+                        "people": ["amangeldi"],
+                        "groups": ["class-teachers"],
+                    },
+                },
+            ],
+        }
+    ],
+    "sessions": [
+        {
+            "number": 1,
+            "when": "29 тамыз",
+            "agenda": [
+                {
+                    "number": 1,
+                    "title": "Кеңестің ережесімен танысу",
+                    "reporters": {"people": ["eshkeeva"]},
+                }
+            ],
+            "responsible": {"text": "Кеңес төрағасы Ешкеева А.Т.", "people": ["eshkeeva"]},
+        }
+    ],
+}
+
+
+@pytest.fixture
+def plan_file(tmp_path: Path) -> Path:
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(PLAN, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def run(argv: Sequence[str]) -> int:
+    """The real `python -m bot` when the core commands are wired in, else our parser alone."""
+    try:
+        from bot.cli import build_parser
+
+        parser = build_parser()
+        commands = next(
+            a for a in parser._actions if isinstance(a, argparse._SubParsersAction)
+        ).choices
+        wired = "schedule" in commands
+    except ImportError:
+        wired = False
+    if wired:
+        from bot.cli import main
+
+        return main(list(argv))
+    parser = argparse.ArgumentParser(prog="python -m bot")
+    add_schedule_commands(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(list(argv))
+    return int(args.handler(args))
+
+
+def schedule(plan_file: Path, *extra: str) -> list[str]:
+    return ["schedule", "--plan", str(plan_file), "--calendar", str(YEAR_FILE), *extra]
+
+
+def test_json_output(plan_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = run(
+        schedule(plan_file, "--from", "2026-10-05", "--to", "2026-10-09", "--format", "json")
+    )
+    assert code == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["key"] for r in rows] == [
+        "1.8@2026-10-05",
+        "1.8@2026-10-06",
+        "1.8@2026-10-07",
+        "1.8@2026-10-08",
+        "1.4@2026-W41",
+        "1.8@2026-10-09",
+    ]
+    challenge = rows[4]
+    assert challenge["ref"] == "1.4"
+    assert challenge["kind"] == "task"
+    assert challenge["window_start"] == "2026-10-05T08:00:00+05:00"
+    assert challenge["due"] == "2026-10-09T18:00:00+05:00"
+    assert challenge["responsible"] == ["Сарыбаева Г.А."]
+    assert challenge["title"].startswith("«Салауатты өмір салты")
+    assert [r["kind"] for r in challenge["reminders"]] == ["week_start", "before_end"]
+    assert challenge["reminders"][0]["at"] == "2026-10-05T08:30:00+05:00"
+
+
+def test_json_session(plan_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run(schedule(plan_file, "--from", "2026-08-29", "--to", "2026-08-29", "--format", "json"))
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["key"] == "council-1@2026-2027"
+    assert row["kind"] == "session"
+    assert row["due"] == "2026-08-29T15:00:00+05:00"
+    assert row["agenda"][0]["reporters"] == ["Ешкеева А.Т."]
+    assert row["date_set"] is True
+
+
+def test_text_output(plan_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(schedule(plan_file, "--from", "2026-10-09", "--to", "2026-10-09")) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("Due 2026-10-09 Fri .. 2026-10-09 Fri")
+    rows = [line for line in out if line.startswith("2026-10-09")]
+    assert len(rows) == 2
+    assert "1.4" in rows[0] and "Сарыбаева Г.А." in rows[0] and "18:00" in rows[0]
+    assert "…" in rows[0]  # the long title is shortened
+    assert "Амангелді С.М., 1-11 сынып жетекшілері" in rows[1]
+    assert out[-1] == "2 due"
+
+
+def test_text_nothing_due(plan_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(schedule(plan_file, "--from", "2026-10-26", "--to", "2026-11-01")) == 0
+    assert "nothing is due" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (("--from", "2026-13-01", "--to", "2026-10-01"), "--from: '2026-13-01' is not a date"),
+        (("--from", "2026-10-09", "--to", "2026-10-01"), "is before --from"),
+    ],
+)
+def test_bad_dates(
+    plan_file: Path, capsys: pytest.CaptureFixture[str], extra: tuple[str, ...], message: str
+) -> None:
+    assert run(schedule(plan_file, *extra)) == 1
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_bad_calendar(plan_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "2026-2027.json"
+    bad.write_text('{"year": "2026-2027",', encoding="utf-8")
+    argv = ["schedule", "--plan", str(plan_file), "--calendar", str(bad), "--from", "2026-10-01"]
+    assert run(argv) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{bad}: line 1, column 22: malformed JSON")
+    assert err.count("\n") == 1
+
+
+def test_bad_plan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "plan.json"
+    data = json.loads(json.dumps(PLAN))
+    data["sections"][0]["items"][0]["responsible"]["people"] = ["nobody"]
+    bad.write_text(json.dumps(data), encoding="utf-8")
+    assert run(schedule(bad, "--from", "2026-10-01", "--to", "2026-10-02")) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{bad}: ")
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_calendar_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["calendar", "--calendar", str(YEAR_FILE)]) == 0
+    out = capsys.readouterr().out
+    assert "School year 2026-2027 (Asia/Aqtobe, 5-day week)  PROVISIONAL" in out
+    assert (
+        "2026-10-26 .. 2026-11-01    7 days  Күзгі демалыс / Осенние каникулы  PROVISIONAL" in out
+    )
+    assert "(grade 1 only)" in out
+    assert "2027-05-26 .. 2027-08-31" in out  # summer
+    assert "2026-12-16 Wed  Тәуелсіздік күні / День Независимости" in out
+    assert "day off moved to 2027-05-10 Mon  PROVISIONAL" in out
+    assert "School days: 164" in out
+    assert "School days for grade 1: 159" in out
+
+
+def test_calendar_command_bad_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "2026-2027.json"
+    data = json.loads(YEAR_FILE.read_text(encoding="utf-8"))
+    del data["first_day"]
+    bad.write_text(json.dumps(data), encoding="utf-8")
+    assert run(["calendar", "--calendar", str(bad)]) == 1
+    assert capsys.readouterr().err == f"{bad}: first_day: required field is missing\n"
