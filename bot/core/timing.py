@@ -30,7 +30,7 @@ class Months(_Rule):
     """Within one or more calendar months, e.g. "қыркүйек" or "Қазан Сәуір"."""
 
     kind: Literal["months"] = "months"
-    months: tuple[int, ...] = Field(min_length=1)
+    months: tuple[Annotated[int, Field(ge=1, le=12)], ...] = Field(min_length=1)
 
 
 class WeekOfMonth(_Rule):
