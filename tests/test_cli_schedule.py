@@ -82,25 +82,18 @@ def plan_file(tmp_path: Path) -> Path:
 
 
 def run(argv: Sequence[str]) -> int:
-    """The real `python -m bot` when the core commands are wired in, else our parser alone."""
+    """`python -m bot ...` once the core commands are wired in (bot/cli_core.py); until then our
+    commands on a parser of their own."""
     try:
-        from bot.cli import build_parser
-
-        parser = build_parser()
-        commands = next(
-            a for a in parser._actions if isinstance(a, argparse._SubParsersAction)
-        ).choices
-        wired = "schedule" in commands
+        import bot.cli_core  # noqa: F401
     except ImportError:
-        wired = False
-    if wired:
-        from bot.cli import main
+        parser = argparse.ArgumentParser(prog="python -m bot")
+        add_schedule_commands(parser.add_subparsers(dest="command"))
+        args = parser.parse_args(list(argv))
+        return int(args.handler(args))
+    from bot.cli import main
 
-        return main(list(argv))
-    parser = argparse.ArgumentParser(prog="python -m bot")
-    add_schedule_commands(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(list(argv))
-    return int(args.handler(args))
+    return main(list(argv))
 
 
 def schedule(plan_file: Path, *extra: str) -> list[str]:
