@@ -1,0 +1,1 @@
+"""Sending side of the scheduler: the outbox (`bot.scheduler.outbox`)."""
