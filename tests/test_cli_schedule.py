@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.cli_schedule import add_schedule_commands
-from bot.config import CALENDAR_DIR
+from bot.config import CALENDAR_DIR, DEFAULT_PLAN
 
 YEAR_FILE = CALENDAR_DIR / "2026-2027.json"
 
@@ -211,3 +211,14 @@ def test_calendar_command_bad_file(tmp_path: Path, capsys: pytest.CaptureFixture
     bad.write_text(json.dumps(data), encoding="utf-8")
     assert run(["calendar", "--calendar", str(bad)]) == 1
     assert capsys.readouterr().err == f"{bad}: first_day: required field is missing\n"
+
+
+@pytest.mark.skipif(not DEFAULT_PLAN.exists(), reason="seed/plan.json not there yet")
+def test_defaults_are_the_seed_plan_and_the_year_of_from(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert run(["schedule", "--from", "2026-08-29", "--to", "2026-09-04", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows[0]["key"] == "council-1@2026-2027"
+    assert rows[0]["due"] == "2026-08-29T15:00:00+05:00"
+    assert {r["ref"] for r in rows} >= {"1.8", "2.6", "3.3"}

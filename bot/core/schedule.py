@@ -51,7 +51,8 @@ reminders.
 Placing a reminder: one after its due moves to the due; one before the window moves to the window
 start; one on a non-working day or in the quiet hours moves back to the morning time of the
 nearest working day at or before it (21:30 Tuesday -> 08:30 Tuesday; Saturday -> 08:30 Friday).
-A reminder landing on the same moment as an earlier one of the same occurrence is dropped.
+A reminder landing on the same moment as an earlier one of the same occurrence, for the same
+people, is dropped.
 
 Keys are unique and stable within the plan and across school years: "1.8@2026-09-01",
 "3.3@2026-W37", "1.1@2026-09", "1.2@2026-2027-H1", "1.5@2026-2027-autumn",
@@ -171,6 +172,7 @@ class Occurrence:
 
 
 _Wanted = tuple[str, datetime, tuple[str, ...]]  # kind, moment before placing, to
+_Who = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]  # people, groups, names
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,8 +203,7 @@ class _Context:
         self.group_names = {g.key: g.names.kk for g in plan.groups}
         self.chairs = tuple(p.key for p in plan.people if Role.CHAIR in p.roles)
         self._periods: dict[TimingRule, tuple[_Period, ...]] = {}
-        self._who: dict[Responsible, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]]
-        self._who = {}
+        self._who: dict[Responsible, _Who] = {}
 
     # --- moments ------------------------------------------------------------------------------
 
@@ -228,11 +229,11 @@ class _Context:
         due: datetime,
     ) -> tuple[ReminderMoment, ...]:
         out: list[ReminderMoment] = []
-        seen: set[datetime] = set()
+        seen: set[tuple[datetime, tuple[str, ...]]] = set()
         for kind, at, to in wanted:
             placed = self.place(at, window, due)
-            if placed not in seen:
-                seen.add(placed)
+            if (placed, to) not in seen:  # one message per moment and audience
+                seen.add((placed, to))
                 out.append(ReminderMoment(kind, placed, to))
         out.sort(key=lambda r: r.at)
         return tuple(out)
@@ -367,7 +368,7 @@ class _Context:
 
     # --- who ----------------------------------------------------------------------------------
 
-    def who(self, resp: Responsible) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    def who(self, resp: Responsible) -> _Who:
         got = self._who.get(resp)
         if got is None:
             names = tuple(self.names.get(k, k) for k in resp.people) + tuple(
