@@ -28,6 +28,7 @@ from bot.core.schedule import (
     Occurrence,
     ReminderPolicy,
     occurrences,
+    place_reminder,
     ref_sort_key,
     unscheduled,
 )
@@ -458,6 +459,22 @@ def test_a_reminder_at_night_moves_to_the_morning(plan: Plan, cal: SchoolCalenda
     kinds = {r.kind: r.at for r in occ.reminders}
     assert kinds["day_before"] == at(2026, 9, 23, 8, 30)  # 22:00 the day before
     assert kinds["week_before"] == at(2026, 9, 17, 8, 30)
+
+
+def test_place_reminder(cal: SchoolCalendar) -> None:
+    window, due = at(2026, 10, 5, 8), at(2026, 10, 30, 18)
+
+    def place(moment: datetime) -> datetime:
+        return place_reminder(cal, DEFAULT_POLICY, moment, window, due)
+
+    assert place(at(2026, 10, 7, 12)) == at(2026, 10, 7, 12)  # a school day, daytime: kept
+    assert place(at(2026, 10, 7, 21, 30)) == at(2026, 10, 7, 8, 30)  # night: that morning
+    assert place(at(2026, 10, 7, 6)) == at(2026, 10, 6, 8, 30)  # early: the day before
+    assert place(at(2026, 10, 10, 12)) == at(2026, 10, 9, 8, 30)  # Saturday: Friday
+    assert place(at(2026, 9, 1, 12)) == window  # before the window
+    assert place(at(2026, 11, 20, 12)) == at(2026, 10, 23, 8, 30)  # after due, in the break
+    utc = datetime(2026, 10, 7, 7, tzinfo=ZoneInfo("UTC"))
+    assert place(utc) == at(2026, 10, 7, 12)
 
 
 def test_policy_is_configurable(plan: Plan, cal: SchoolCalendar) -> None:

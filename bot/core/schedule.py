@@ -171,6 +171,26 @@ class Occurrence:
         return self.people + self.groups
 
 
+def place_reminder(
+    calendar: SchoolCalendar,
+    policy: ReminderPolicy,
+    at: datetime,
+    window: datetime,
+    due: datetime,
+) -> datetime:
+    """Where a reminder wanted at `at` goes: into window..due, onto a working day, out of the
+    quiet hours (back to the morning of the nearest working day at or before it)."""
+    at = max(min(at, due), window).astimezone(calendar.tz)
+    d, t = at.date(), at.time()
+    working = calendar.is_working_day(d)
+    if working and policy.quiet_end <= t < policy.quiet_start:
+        return at
+    back = d if working and t >= policy.quiet_start else calendar.previous_working_day(d)
+    if back is None:
+        return window
+    return max(datetime.combine(back, policy.morning_time, tzinfo=calendar.tz), window)
+
+
 _Wanted = tuple[str, datetime, tuple[str, ...]]  # kind, moment before placing, to
 _Who = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]  # people, groups, names
 
@@ -211,16 +231,7 @@ class _Context:
         return datetime.combine(d, t, tzinfo=self.tz)
 
     def place(self, at: datetime, window: datetime, due: datetime) -> datetime:
-        """Move a reminder into window..due, onto a working day, out of the quiet hours."""
-        p = self.policy
-        at = min(at, due)
-        at = max(at, window)
-        d, t = at.date(), at.time()
-        if not (self.cal.is_working_day(d) and p.quiet_end <= t < p.quiet_start):
-            late_same_day = self.cal.is_working_day(d) and t >= p.quiet_start
-            back = d if late_same_day else self.cal.previous_working_day(d)
-            at = self.at(back, p.morning_time) if back is not None else window
-        return max(at, window)
+        return place_reminder(self.cal, self.policy, at, window, due)
 
     def reminders(
         self,
