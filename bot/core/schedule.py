@@ -48,11 +48,11 @@ reminders.
 * reminders are sent at `morning_time` (08:30) unless they keep the due's own clock time;
   quiet hours are 21:00-08:00.
 
-Placing a reminder: one after its due moves to the due; one before the window moves to the window
-start; one on a non-working day or in the quiet hours moves back to the morning time of the
-nearest working day at or before it (21:30 Tuesday -> 08:30 Tuesday; Saturday -> 08:30 Friday).
-A reminder landing on the same moment as an earlier one of the same occurrence, for the same
-people, is dropped.
+Placing a reminder (`place_reminder`): one after its due moves to the due; one before the
+window moves to the window start; one on a non-working day or in the quiet hours moves back to
+the morning time of the nearest working day at or before it (21:30 Tuesday -> 08:30 Tuesday;
+Saturday -> 08:30 Friday). A reminder landing on the same moment as an earlier one of the same
+occurrence, for the same people, is dropped.
 
 Keys are unique and stable within the plan and across school years: "1.8@2026-09-01",
 "3.3@2026-W37", "1.1@2026-09", "1.2@2026-2027-H1", "1.5@2026-2027-autumn",
