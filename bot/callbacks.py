@@ -30,3 +30,21 @@ class StaffCb(CallbackData, prefix="s1"):
     person: int = 0  # 0: a new person being added
     page: int = 0
     role: str = ""
+
+
+class TaskAction(StrEnum):
+    DONE = "d"
+    SNOOZE = "s"  # opens the snooze choices
+    SNOOZE_HOUR = "sh"
+    SNOOZE_TOMORROW = "st"
+    SNOOZE_WEEK = "sw"
+    CANT = "c"
+    COMMENT = "m"
+    BACK = "b"  # from the snooze choices back to the main buttons
+
+
+class TaskCb(CallbackData, prefix="k1"):
+    """A button on a task reminder. `occ` is the occurrence key ("1.8@2026-09-01")."""
+
+    action: TaskAction
+    occ: str

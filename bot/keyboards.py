@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import LangCb, StaffAction, StaffCb
+from bot.callbacks import LangCb, StaffAction, StaffCb, TaskAction, TaskCb
 from bot.core.roles import Role
 from bot.services.staff import StaffRow, StaffState
 from bot.texts import role_name, t
@@ -154,3 +154,47 @@ def roles_kb(
         )
     )
     return builder.as_markup()
+
+
+def task_kb(lang: str, occ_key: str, *, finished: bool = False) -> InlineKeyboardMarkup:
+    """Done · Snooze · Can't · Comment under a task reminder; Comment only once it is done."""
+
+    def button(key: str, action: TaskAction) -> InlineKeyboardButton:
+        return InlineKeyboardButton(
+            text=t(lang, key), callback_data=TaskCb(action=action, occ=occ_key).pack()
+        )
+
+    if finished:
+        return InlineKeyboardMarkup(
+            inline_keyboard=[[button("btn_task_comment", TaskAction.COMMENT)]]
+        )
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                button("btn_task_done", TaskAction.DONE),
+                button("btn_task_snooze", TaskAction.SNOOZE),
+            ],
+            [
+                button("btn_task_cant", TaskAction.CANT),
+                button("btn_task_comment", TaskAction.COMMENT),
+            ],
+        ]
+    )
+
+
+def task_snooze_kb(lang: str, occ_key: str) -> InlineKeyboardMarkup:
+    def button(key: str, action: TaskAction) -> InlineKeyboardButton:
+        return InlineKeyboardButton(
+            text=t(lang, key), callback_data=TaskCb(action=action, occ=occ_key).pack()
+        )
+
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                button("btn_snooze_hour", TaskAction.SNOOZE_HOUR),
+                button("btn_snooze_tomorrow", TaskAction.SNOOZE_TOMORROW),
+            ],
+            [button("btn_snooze_week", TaskAction.SNOOZE_WEEK)],
+            [button("btn_back", TaskAction.BACK)],
+        ]
+    )
