@@ -204,21 +204,27 @@ def missing_param_error(method: str, name: str) -> ApiError:
 def _coerce_top(
     spec: Spec, param: ParamSpec, value: Any, files: Mapping[str, UploadedFile]
 ) -> Any:
-    errors: list[str] = []
+    errors: list[tuple[int, str]] = []
+    keys = _json_keys(value)
     for type_name in param.types:
         try:
             return _coerce(spec, type_name, value, files, path=param.name, top=True)
         except _TypeMismatch as exc:
-            errors.append(exc.message)
-    # Prefer the error of an object type when the value is JSON: it is the more specific one.
-    message = errors[-1] if _looks_like_json(value) else errors[0]
-    raise ApiError.bad_request(message)
+            # Report the error of the type the value looks most like.
+            type_spec = spec.types.get(type_name)
+            score = len(keys & set(type_spec.fields)) if type_spec and keys else -1
+            errors.append((score, exc.message))
+    best = max(score for score, _ in errors)
+    raise ApiError.bad_request(next(message for score, message in errors if score == best))
 
 
-def _looks_like_json(value: Any) -> bool:
-    if isinstance(value, dict | list):
-        return True
-    return isinstance(value, str) and value.lstrip()[:1] in {"{", "["}
+def _json_keys(value: Any) -> set[str]:
+    if isinstance(value, str) and value.lstrip()[:1] == "{":
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return set()
+    return set(value) if isinstance(value, dict) else set()
 
 
 def _expected(type_name: str, path: str) -> _TypeMismatch:
@@ -300,6 +306,8 @@ def _coerce(
     type_spec = spec.types.get(type_name)
     if type_spec is None:
         raise _TypeMismatch(f"unknown type {type_name}")
+    if type_name == "KeyboardButton" and isinstance(value, str):
+        return {"text": value}  # plain strings are accepted as keyboard buttons
     if isinstance(value, str) and top:
         try:
             value = json.loads(value)
@@ -321,7 +329,10 @@ def _coerce_object(
 ) -> dict[str, Any]:
     if type_spec.subtypes:
         errors: list[tuple[int, str]] = []
-        for sub in type_spec.subtypes:
+        candidates = [
+            sub for sub in type_spec.subtypes if _pinned(spec.types[sub]) == value.get("type")
+        ] or list(type_spec.subtypes)
+        for sub in candidates:
             sub_spec = spec.types[sub]
             try:
                 return _coerce_object(spec, sub_spec, value, files, path=path)
@@ -339,11 +350,11 @@ def _coerce_object(
             continue
         # Discriminated unions (BotCommandScope*, MessageOrigin*, ...) pin "type" in the
         # description: 'Scope type, must be chat'.
-        if name in {"type", "source", "status"} and type_spec.name not in {"MessageEntity"}:
-            pinned = re.search(r'must be (?:always )?["“]?([a-z_]+)["”]?', param.description)
-            if pinned and value[name] != pinned.group(1):
+        if name == "type":
+            pinned = _pinned(type_spec)
+            if pinned is not None and value[name] != pinned:
                 raise _TypeMismatch(
-                    f'field "{path}.{name}" must be "{pinned.group(1)}" for {type_spec.name}'
+                    f'field "{path}.{name}" must be "{pinned}" for {type_spec.name}'
                 )
         last: _TypeMismatch | None = None
         for type_name in param.types:
@@ -359,6 +370,15 @@ def _coerce_object(
             what = _TYPE_NAMES.get(type_spec.name, type_spec.name)
             raise _TypeMismatch(f"can't parse {what}: {_capitalize(last.message)}")
     return result
+
+
+def _pinned(type_spec: TypeSpec) -> str | None:
+    """The constant ``type`` of a union member ("Scope type, must be chat" -> "chat")."""
+    field_spec = type_spec.fields.get("type")
+    if field_spec is None:
+        return None
+    match = re.search(r'must be ["“]?([a-z_]+)["”]?', field_spec.description)
+    return match.group(1) if match else None
 
 
 def _capitalize(text: str) -> str:
