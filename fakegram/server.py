@@ -715,6 +715,9 @@ class FakeTelegram:
             if fault is not None and fault.kind == "drop":
                 return self._drop(request, call)
             return self._respond_error(call, bot, exc)
+        except asyncio.CancelledError:
+            call.error = "cancelled: the client went away"
+            raise
         finally:
             self._notify()
         call.result = result

@@ -240,3 +240,28 @@ def test_plugin_fails_teardown_on_unexpected_violations(pytester: pytest.Pyteste
             "*Transcript:*",
         ]
     )
+
+
+async def test_group_permissions(fakegram: FakeTelegram) -> None:
+    from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+
+    bot = fakegram.make_bot()
+    alice = fakegram.user(first_name="Alice")
+    group = fakegram.group("Council", members=[alice], type="group")
+    try:
+        said = await group.send(alice, "hello all")
+        with (
+            fakegram.expect_violation("message can't be deleted"),
+            pytest.raises(TelegramBadRequest),
+        ):
+            await bot.delete_message(group.id, said.message_id)
+        group.bot_is_admin = True
+        assert await bot.delete_message(group.id, said.message_id)
+        assert group.inbox == []
+        group.kick_bot()
+        with pytest.raises(TelegramForbiddenError, match="bot was kicked from the group chat"):
+            await bot.send_message(group.id, "anyone?")
+    finally:
+        await bot.session.close()
+    await group.no_message(timeout=0)
+    assert "[Council] 👤 Alice: hello all" in fakegram.transcript()
