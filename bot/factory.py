@@ -49,7 +49,7 @@ def create_dispatcher(
     **extra: Any,
 ) -> Dispatcher:
     from bot.handlers import get_routers
-    from bot.lifecycle import on_shutdown, on_startup
+    from bot.lifecycle import on_shutdown, on_startup, start_scheduler, stop_scheduler
     from bot.middlewares import AccessMiddleware, DbSessionMiddleware
 
     dp = Dispatcher(
@@ -66,4 +66,6 @@ def create_dispatcher(
     dp.include_routers(*get_routers())
     dp.startup.register(on_startup)
     dp.shutdown.register(on_shutdown)
+    dp.startup.register(start_scheduler)
+    dp.shutdown.register(stop_scheduler)
     return dp

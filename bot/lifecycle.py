@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from aiogram import Bot
+from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramAPIError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
@@ -44,3 +45,16 @@ async def on_startup(bot: Bot, session_pool: async_sessionmaker[AsyncSession], p
 
 async def on_shutdown() -> None:
     log.info("stopped")
+
+
+async def start_scheduler(dispatcher: Dispatcher, **data: Any) -> None:
+    """The reminder clock starts with the dispatcher (see `bot.scheduler.jobs`)."""
+    from bot.scheduler import jobs
+
+    await jobs.start(dispatcher, **data)
+
+
+async def stop_scheduler(dispatcher: Dispatcher) -> None:
+    from bot.scheduler import jobs
+
+    await jobs.stop(dispatcher)

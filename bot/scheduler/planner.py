@@ -88,7 +88,7 @@ class Intent:
 @dataclass(frozen=True, slots=True)
 class Escalation:
     occurrence: Occurrence
-    not_done: tuple[int, ...]  # person ids
+    not_done: tuple[int, ...]  # person ids: no report, snoozed, or can't
 
 
 @dataclass(slots=True)
@@ -272,9 +272,10 @@ def plan_reminders(
         not_done: list[int] = []
         for pid in roster.responsible(occ):
             report = reports.get((occ.key, pid))
+            if report is None or report.status is not ReportStatus.DONE:
+                not_done.append(pid)  # "can't" is not done: the summary shows it, with why
             if report is not None and report.status in FINISHED:
                 continue
-            not_done.append(pid)
             moments: list[tuple[datetime, str]] = [
                 (r.at, r.kind) for r in occ.reminders if r.at <= now and not r.to
             ]

@@ -1,0 +1,292 @@
+"""The scheduler: APScheduler's clock, and `tick(ctx, now)`, which plans what is due.
+
+The database is the truth; the scheduler is only a clock. Each minute `tick` reads the plan, the
+calendar and the database (people, accounts, reports, set session dates, decisions), asks the
+pure planner what is due, and puts each message in the outbox under its dedup key
+``{occurrence_key}|{person_id}|{kind}`` (`INSERT … ON CONFLICT DO NOTHING`), then wakes the
+sender. Nothing is remembered between ticks except a cache of the day's occurrences.
+
+* Two ticks at once in one process are serialised by a lock; two processes are kept apart by
+  the unique dedup keys and the ``kv`` claims of the overdue summary.
+* Missed reminders: the first tick after a start plans whatever is due (late, if it still
+  matters: see `bot.scheduler.planner`).
+* The overdue summary runs once a day (`PlannerConfig.summary_time`, claimed in ``kv`` as
+  ``overdue-summary:{date}``); each occurrence is escalated once (``escalated:{key}``).
+
+The job holds an `AppContext` in APScheduler's in-memory job store: the session *factory*, the
+plan, the calendar, never a `Bot`, a message or a database session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from aiogram.types import InlineKeyboardMarkup
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.clock import Clock
+from bot.core.calendar import SchoolCalendar
+from bot.core.plan import Plan
+from bot.core.schedule import DEFAULT_POLICY, ReminderPolicy
+from bot.keyboards import task_kb
+from bot.scheduler.planner import (
+    DEFAULT_CONFIG,
+    Escalation,
+    Intent,
+    PlannerConfig,
+    Roster,
+    plan_reminders,
+)
+from bot.services import tasks
+from db.models import KeyValue, Report, ReportStatus
+from db.models import Occurrence as OccurrenceRow
+from db.models import Reminder as OutboxRow
+
+log = logging.getLogger(__name__)
+
+JOB_ID = "kenes-tick"
+
+
+@dataclass
+class AppContext:
+    """What a tick needs. No Bot, no session: a session factory."""
+
+    session_pool: async_sessionmaker[AsyncSession]
+    plan: Plan
+    calendar: SchoolCalendar
+    policy: ReminderPolicy = DEFAULT_POLICY
+    config: PlannerConfig = DEFAULT_CONFIG
+    wake: Callable[[], None] | None = None  # the outbox sender's wake-up
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+@dataclass
+class TickResult:
+    planned: int = 0  # intents the planner offered
+    enqueued: int = 0  # new outbox rows (first parts)
+    escalated: int = 0  # occurrences put into an overdue summary
+
+
+async def tick(ctx: AppContext, now: datetime) -> TickResult:
+    """Plan and enqueue everything due at `now` (aware). Safe to call at any time, twice."""
+    if now.tzinfo is None:
+        raise ValueError("tick needs an aware datetime")
+    result = TickResult()
+    async with ctx.lock, ctx.session_pool() as session:
+        overrides = await tasks.load_overrides(session, ctx.calendar, ctx.policy)
+        occs = tasks.occurrences_around(
+            ctx.plan,
+            ctx.calendar,
+            overrides,
+            now.astimezone(ctx.calendar.tz).date(),
+            back=ctx.config.overdue_horizon + ctx.config.escalate_after,
+            ahead=ctx.config.lookahead,
+            policy=ctx.policy,
+        )
+        roster = await tasks.load_roster(session, ctx.plan)
+        reports = await tasks.reports_for(session, [o.key for o in occs])
+        due = plan_reminders(
+            occs, roster, reports, now, ctx.calendar, ctx.policy, overrides.closed, ctx.config
+        )
+        result.planned = len(due.intents)
+        known = await _existing(session, [i.dedup_key for i in due.intents])
+        for intent in due.intents:
+            if intent.dedup_key in known:
+                continue
+            text, markup = _render(intent, roster, reports, overrides, now)
+            if await _enqueue(session, intent, text, markup, now):
+                result.enqueued += 1
+        if due.escalations and due.summary_to:
+            result.escalated = await _summary(
+                session, ctx, due.escalations, due.summary_to, roster, now
+            )
+            result.enqueued += bool(result.escalated) * len(due.summary_to)
+        await session.commit()
+    if result.enqueued:
+        log.info(
+            "tick %s: %d planned, %d enqueued", now.isoformat(), result.planned, result.enqueued
+        )
+        if ctx.wake is not None:
+            ctx.wake()
+    return result
+
+
+async def _existing(session: AsyncSession, keys: list[str]) -> set[str]:
+    found: set[str] = set()
+    for i in range(0, len(keys), 500):
+        chunk = keys[i : i + 500]
+        rows = await session.exec(
+            select(OutboxRow.dedup_key).where(col(OutboxRow.dedup_key).in_(chunk))
+        )
+        found.update(rows.all())
+    return found
+
+
+async def _enqueue(
+    session: AsyncSession,
+    intent: Intent,
+    text: str,
+    markup: InlineKeyboardMarkup | None,
+    now: datetime,
+    kind: str | None = None,
+) -> bool:
+    from bot.scheduler.outbox import enqueue
+
+    return await enqueue(
+        session,
+        dedup_key=intent.dedup_key,
+        chat_id=intent.chat_id,
+        text=text,
+        kind=kind or intent.kind,
+        due_at=now,
+        now=now,
+        person_id=intent.person_id,
+        occurrence_key=intent.occurrence.key if intent.occurrence else None,
+        reply_markup=markup,
+        late=intent.late,
+    )
+
+
+def _render(
+    intent: Intent,
+    roster: Roster,
+    reports: dict[tuple[str, int], tasks.ReportView],
+    overrides: tasks.Overrides,
+    now: datetime,
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    lang, occ = intent.lang, intent.occurrence
+    if intent.kind == "digest":
+        return tasks.render_digest(lang, intent.items, now), None
+    assert occ is not None
+    if occ.kind == "session":
+        number = occ.ref.removeprefix("council-")
+        place = overrides.session_places.get(int(number)) if number.isdigit() else None
+        return tasks.render_session(lang, intent, place), None
+    text = tasks.render_task(
+        lang,
+        occ,
+        person_id=intent.person_id,
+        roster=roster,
+        done=tasks.progress(occ, roster, reports),
+        kind=intent.kind,
+        late=intent.late,
+    )
+    return text, task_kb(lang, occ.key)
+
+
+async def _claim(session: AsyncSession, key: str, value: str, now: datetime) -> bool:
+    inserted = await session.exec(
+        sqlite_insert(KeyValue)  # type: ignore[call-overload]
+        .values(key=key, value=value, updated_at=now)
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+    return bool(inserted.rowcount == 1)
+
+
+async def _summary(
+    session: AsyncSession,
+    ctx: AppContext,
+    escalations: list[Escalation],
+    to: tuple[tuple[int, int, str], ...],
+    roster: Roster,
+    now: datetime,
+) -> int:
+    """Once a day from `summary_time`: the newly overdue occurrences, once each."""
+    local = now.astimezone(ctx.calendar.tz)
+    if local.time() < ctx.config.summary_time:
+        return 0
+    if not await _claim(session, f"overdue-summary:{local.date().isoformat()}", "1", now):
+        return 0
+    fresh = [
+        e
+        for e in escalations
+        if await _claim(session, f"escalated:{e.occurrence.key}", local.isoformat(), now)
+    ]
+    if not fresh:
+        return 0
+    reasons = await _cant_reasons(session, [e.occurrence.key for e in fresh])
+    run = f"overdue-summary@{local.date().isoformat()}"
+    for pid, chat_id, lang in to:
+        text = tasks.render_summary(lang, fresh, roster, reasons)
+        intent = Intent(run + f"|{pid}|escalation", "escalation", pid, chat_id, lang, now, False)
+        await _enqueue(session, intent, text, None, now)
+    log.info("overdue summary: %d occurrences to %d people", len(fresh), len(to))
+    return len(fresh)
+
+
+async def _cant_reasons(session: AsyncSession, keys: list[str]) -> dict[tuple[str, int], str]:
+    rows = (
+        await session.exec(
+            select(OccurrenceRow.key, Report)
+            .join(Report, col(Report.occurrence_id) == col(OccurrenceRow.id))
+            .where(col(OccurrenceRow.key).in_(keys), Report.status == ReportStatus.CANT)
+        )
+    ).all()
+    return {(key, r.person_id): r.reason or "—" for key, r in rows}
+
+
+# --- the scheduler ------------------------------------------------------------------------------
+
+
+async def _run_tick(ctx: AppContext, clock: Clock) -> None:
+    try:
+        await tick(ctx, clock.now())
+    except Exception:  # a failed tick must not stop the clock; the next one retries
+        log.exception("tick failed")
+
+
+def create_scheduler(ctx: AppContext, clock: Clock) -> AsyncIOScheduler:
+    """An AsyncIOScheduler with one job: `tick` at the start of every minute, and once at once
+    (missed reminders go out at start)."""
+    scheduler = AsyncIOScheduler(timezone=ctx.calendar.tz)
+    scheduler.add_job(
+        _run_tick,
+        CronTrigger(second=0, timezone=ctx.calendar.tz),
+        args=(ctx, clock),
+        id=JOB_ID,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=50,
+        replace_existing=True,
+        next_run_time=datetime.now(ctx.calendar.tz),  # the first tick at once
+    )
+    return scheduler
+
+
+async def start(dispatcher: Any, **data: Any) -> None:
+    """Dispatcher startup: build the context, start the scheduler, tick once now."""
+    ctx = AppContext(
+        session_pool=data["session_pool"],
+        plan=data["plan"],
+        calendar=data["calendar"],
+        policy=data.get("reminder_policy") or DEFAULT_POLICY,
+        wake=lambda: _wake(dispatcher),
+    )
+    clock: Clock = data["clock"]
+    dispatcher["app_context"] = ctx
+    if data.get("scheduler_enabled", True):
+        scheduler = create_scheduler(ctx, clock)
+        scheduler.start()
+        dispatcher["scheduler"] = scheduler
+
+
+def _wake(dispatcher: Any) -> None:
+    outbox = dispatcher.workflow_data.get("outbox")
+    if outbox is not None:
+        outbox.wake()
+
+
+async def stop(dispatcher: Any) -> None:
+    scheduler: AsyncIOScheduler | None = dispatcher.workflow_data.pop("scheduler", None)
+    if scheduler is not None and scheduler.running:
+        scheduler.shutdown(wait=False)
