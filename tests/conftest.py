@@ -13,6 +13,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import ManualClock
 from db.engine import create_engine, create_session_pool, upgrade_database
+from fakegram import FakeTelegram
+from tests.harness import Kenes, kenes_app
+
+pytest_plugins = ["fakegram.pytest_plugin"]
 
 TZ = ZoneInfo("Asia/Aqtobe")
 
@@ -37,3 +41,10 @@ async def session_pool(db_url: str) -> AsyncIterator[async_sessionmaker[AsyncSes
 def clock() -> ManualClock:
     # A Tuesday morning in the school year: 2026-11-24 09:00 in Aqtobe.
     return ManualClock(datetime(2026, 11, 24, 9, 0, tzinfo=TZ))
+
+
+@pytest.fixture
+async def kenes(fakegram: FakeTelegram, db_url: str, clock: ManualClock) -> AsyncIterator[Kenes]:
+    """The whole bot, polling the strict fake Telegram server."""
+    async with kenes_app(fakegram, db_url, clock) as app:
+        yield app

@@ -6,12 +6,13 @@ from aiogram import Router
 
 
 def get_routers() -> list[Router]:
-    from bot.handlers import admin, common, fallback, start
+    from bot.handlers import admin, common, fallback, start, tasks
 
     # Order matters: the fallback router comes last and answers whatever nobody else took.
     return [
         start.router_factory(),
         common.router_factory(),
         admin.router_factory(),
+        tasks.router_factory(),
         fallback.router_factory(),
     ]

@@ -11,7 +11,6 @@ from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.html import quote
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.deep_linking import create_start_link
 from sqlmodel import select
@@ -22,6 +21,7 @@ from bot.clock import Clock
 from bot.commands import set_personal_commands
 from bot.core.plan import Plan
 from bot.core.roles import Role
+from bot.escape import quote
 from bot.filters import HasPerm
 from bot.keyboards import person_card_kb, revoke_confirm_kb, roles_kb, staff_list_kb
 from bot.permissions import Perm
@@ -135,11 +135,12 @@ async def card(
 
 
 async def _edit(query: CallbackQuery, text: str, kb: object) -> None:
-    await query.answer()
-    if isinstance(query.message, Message):
-        if query.message.text == text and query.message.reply_markup == kb:
-            return  # "message is not modified": nothing to do
+    """Show the new screen, then stop the button's spinner: the answer means "it is there"."""
+    if isinstance(query.message, Message) and not (
+        query.message.text == text and query.message.reply_markup == kb
+    ):
         await query.message.edit_text(text, reply_markup=kb)  # type: ignore[arg-type]
+    await query.answer()
 
 
 # --- invites ------------------------------------------------------------------------------------
@@ -160,7 +161,8 @@ async def invite(
     if not target.active:
         await query.answer(t(lang, "stale_button"), show_alert=True)
         return
-    await _send_invite(query.message, session, clock, lang, bot, target, person)  # type: ignore[arg-type]
+    assert isinstance(query.message, Message)
+    await _send_invite(query.message, session, clock, lang, bot, target, person)
     await query.answer()
 
 
@@ -341,10 +343,10 @@ async def role_toggle(
         roles.append(callback_data.role)
     await state.update_data(roles=roles)
     assert isinstance(query.message, Message)
-    await query.answer()
     await query.message.edit_reply_markup(
         reply_markup=roles_kb(lang, callback_data.person, roles, callback_data.page)
     )
+    await query.answer()
 
 
 async def roles_save(
@@ -402,9 +404,9 @@ async def class_open(
         return
     await state.set_state(StaffForm.class_name)
     await state.update_data(person=target.id)
-    await query.answer()
     assert isinstance(query.message, Message)
     await query.message.answer(t(lang, "class_ask", name=quote(target.name)))
+    await query.answer()
 
 
 async def class_entered(

@@ -47,6 +47,6 @@ async def language_set(
 ) -> None:
     account.language = Language(callback_data.lang)
     await session.commit()
-    await query.answer()
-    if query.message is not None and isinstance(query.message, Message):
+    if isinstance(query.message, Message):
         await query.message.edit_text(t(callback_data.lang, "language_set"))
+    await query.answer()

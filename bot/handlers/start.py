@@ -5,12 +5,12 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.filters import KICKED, MEMBER, ChatMemberUpdatedFilter, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
-from aiogram.html import quote
 from aiogram.types import ChatMemberUpdated, Message
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
+from bot.escape import quote
 from bot.services import staff
 from bot.services.staff import RedeemStatus
 from bot.texts import normalize_language, role_name, t

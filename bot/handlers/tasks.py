@@ -1,0 +1,408 @@
+"""Reporting with a tap, and /tasks, /today.
+
+Every task reminder carries Done · Snooze (1 hour, tomorrow, next week) · Can't (asks a reason)
+· Comment. A tap is recorded once (`bot.services.tasks.record`: idempotency keys built from what
+was tapped, not from the callback id, so double taps, two devices and retries agree), and the
+message is edited to show the new state. A stale button (the occurrence left the plan, was
+closed, or the person no longer answers for it) gets a clear answer instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.callbacks import TaskAction, TaskCb
+from bot.clock import Clock
+from bot.core.calendar import SchoolCalendar
+from bot.core.plan import Plan
+from bot.core.schedule import Occurrence
+from bot.escape import quote
+from bot.keyboards import task_kb, task_snooze_kb
+from bot.scheduler.planner import Roster
+from bot.services import tasks
+from bot.services.tasks import TaskState
+from bot.states import TaskForm
+from bot.texts import t, tp
+from db.models import Person, Report, ReportStatus
+
+log = logging.getLogger(__name__)
+TEXT_MAX = 1000
+LIST_MAX = 10
+SNOOZE_CHOICE = {
+    TaskAction.SNOOZE_HOUR: "hour",
+    TaskAction.SNOOZE_TOMORROW: "tomorrow",
+    TaskAction.SNOOZE_WEEK: "week",
+}
+
+
+def router_factory() -> Router:
+    router = Router(name="tasks")
+    router.message.filter(F.chat.type == "private")
+    router.message.register(tasks_list, Command("tasks"))
+    router.message.register(today_list, Command("today"))
+    router.message.register(reason_entered, TaskForm.cant, F.text)
+    router.message.register(comment_entered, TaskForm.comment, F.text)
+    router.callback_query.register(done, TaskCb.filter(F.action == TaskAction.DONE))
+    router.callback_query.register(snooze_menu, TaskCb.filter(F.action == TaskAction.SNOOZE))
+    router.callback_query.register(back, TaskCb.filter(F.action == TaskAction.BACK))
+    router.callback_query.register(snooze, TaskCb.filter(F.action.in_(set(SNOOZE_CHOICE))))
+    router.callback_query.register(ask_text, TaskCb.filter(F.action == TaskAction.CANT))
+    router.callback_query.register(ask_text, TaskCb.filter(F.action == TaskAction.COMMENT))
+    return router
+
+
+# --- finding the occurrence behind a button -----------------------------------------------------
+
+
+@dataclass
+class Found:
+    occ: Occurrence
+    roster: Roster
+    reports: dict[tuple[str, int], tasks.ReportView]
+
+
+async def _find(
+    session: AsyncSession,
+    key: str,
+    person: Person,
+    plan: Plan,
+    calendar: SchoolCalendar,
+    now: datetime,
+) -> Found | str:
+    """The occurrence, or the text key saying why the button is stale."""
+    overrides = await tasks.load_overrides(session, calendar)
+    occ = tasks.find_occurrence(plan, calendar, overrides, key, now.astimezone(calendar.tz).date())
+    if occ is None or occ.kind != "task":
+        return "task_stale_unknown"
+    if occ.key in overrides.closed:
+        return "task_stale_closed"
+    roster = await tasks.load_roster(session, plan)
+    if person.id not in roster.responsible(occ):
+        return "task_stale_not_yours"
+    return Found(occ, roster, await tasks.reports_for(session, [occ.key]))
+
+
+def _state(report: Report | None, comment: str | None = None) -> TaskState | None:
+    if report is None:
+        return None
+    return TaskState(report.status, report.snoozed_until, report.reason, comment)
+
+
+def _view(
+    lang: str, found: Found, person: Person, report: Report | None, comment: str | None = None
+) -> tuple[str, InlineKeyboardMarkup]:
+    if report is not None:
+        found.reports[(found.occ.key, report.person_id)] = tasks.ReportView(
+            report.status, report.snoozed_until
+        )
+    assert person.id is not None
+    text = tasks.render_task(
+        lang,
+        found.occ,
+        person_id=person.id,
+        roster=found.roster,
+        done=tasks.progress(found.occ, found.roster, found.reports),
+        state=_state(report, comment),
+    )
+    finished = report is not None and report.status in (ReportStatus.DONE, ReportStatus.CANT)
+    return text, task_kb(lang, found.occ.key, finished=finished)
+
+
+async def _edit(message: object, text: str, markup: InlineKeyboardMarkup) -> None:
+    if not isinstance(message, Message):
+        return  # too old to edit (inaccessible): the answer to the tap says enough
+    try:
+        await message.edit_text(text, reply_markup=markup)
+    except TelegramBadRequest as exc:
+        if "not modified" not in exc.message:
+            raise
+
+
+# --- taps ---------------------------------------------------------------------------------------
+
+
+async def done(
+    query: CallbackQuery,
+    callback_data: TaskCb,
+    session: AsyncSession,
+    person: Person,
+    plan: Plan,
+    calendar: SchoolCalendar,
+    clock: Clock,
+    lang: str,
+) -> None:
+    now = clock.now()
+    found = await _find(session, callback_data.occ, person, plan, calendar, now)
+    if isinstance(found, str):
+        await query.answer(t(lang, found), show_alert=True)
+        return
+    assert person.id is not None
+    row = await tasks.ensure_occurrence(session, found.occ, calendar.year)
+    recorded = await tasks.record(
+        session,
+        occurrence=row,
+        person_id=person.id,
+        status=ReportStatus.DONE,
+        now=now,
+        idempotency_key=f"done|{found.occ.key}|{person.id}",
+    )
+    await query.answer(t(lang, "task_saved" if recorded.new else "task_already_done"))
+    await _edit(query.message, *_view(lang, found, person, recorded.report))
+
+
+async def snooze_menu(
+    query: CallbackQuery, callback_data: TaskCb, lang: str, session: AsyncSession,
+    person: Person, plan: Plan, calendar: SchoolCalendar, clock: Clock,
+) -> None:  # fmt: skip
+    found = await _find(session, callback_data.occ, person, plan, calendar, clock.now())
+    if isinstance(found, str):
+        await query.answer(t(lang, found), show_alert=True)
+        return
+    await query.answer()
+    if isinstance(query.message, Message):
+        try:
+            await query.message.edit_reply_markup(
+                reply_markup=task_snooze_kb(lang, callback_data.occ)
+            )
+        except TelegramBadRequest as exc:
+            if "not modified" not in exc.message:
+                raise
+
+
+async def back(query: CallbackQuery, callback_data: TaskCb, lang: str) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        try:
+            await query.message.edit_reply_markup(reply_markup=task_kb(lang, callback_data.occ))
+        except TelegramBadRequest as exc:
+            if "not modified" not in exc.message:
+                raise
+
+
+async def snooze(
+    query: CallbackQuery,
+    callback_data: TaskCb,
+    session: AsyncSession,
+    person: Person,
+    plan: Plan,
+    calendar: SchoolCalendar,
+    clock: Clock,
+    lang: str,
+) -> None:
+    now = clock.now()
+    found = await _find(session, callback_data.occ, person, plan, calendar, now)
+    if isinstance(found, str):
+        await query.answer(t(lang, found), show_alert=True)
+        return
+    assert person.id is not None
+    report = (await tasks.report_texts(session, found.occ.key)).get(person.id)
+    if report is not None and report.status in (ReportStatus.DONE, ReportStatus.CANT):
+        await query.answer(t(lang, "task_already"))
+        await _edit(query.message, *_view(lang, found, person, report))
+        return
+    choice = SNOOZE_CHOICE[callback_data.action]
+    until = tasks.snooze_until(choice, now, calendar)
+    message_id = query.message.message_id if query.message is not None else 0
+    row = await tasks.ensure_occurrence(session, found.occ, calendar.year)
+    recorded = await tasks.record(
+        session,
+        occurrence=row,
+        person_id=person.id,
+        status=ReportStatus.SNOOZED,
+        now=now,
+        idempotency_key=f"snooze|{found.occ.key}|{person.id}|{choice}|{message_id}",
+        snoozed_until=until,
+    )
+    await query.answer(t(lang, "task_saved" if recorded.new else "task_already"))
+    await _edit(query.message, *_view(lang, found, person, recorded.report))
+
+
+async def ask_text(
+    query: CallbackQuery,
+    callback_data: TaskCb,
+    session: AsyncSession,
+    person: Person,
+    plan: Plan,
+    calendar: SchoolCalendar,
+    clock: Clock,
+    lang: str,
+    state: FSMContext,
+) -> None:
+    found = await _find(session, callback_data.occ, person, plan, calendar, clock.now())
+    if isinstance(found, str):
+        await query.answer(t(lang, found), show_alert=True)
+        return
+    cant = callback_data.action is TaskAction.CANT
+    await state.set_state(TaskForm.cant if cant else TaskForm.comment)
+    message = query.message
+    await state.update_data(
+        occ=found.occ.key,
+        chat=message.chat.id if message is not None else None,
+        message=message.message_id if message is not None else None,
+    )
+    await query.answer()
+    if message is not None:
+        await query.bot.send_message(  # type: ignore[union-attr]
+            message.chat.id,
+            t(
+                lang,
+                "task_ask_reason" if cant else "task_ask_comment",
+                title=quote(found.occ.title),
+            ),
+        )
+
+
+async def _text_entered(
+    message: Message,
+    status: ReportStatus,
+    session: AsyncSession,
+    person: Person,
+    plan: Plan,
+    calendar: SchoolCalendar,
+    clock: Clock,
+    lang: str,
+    state: FSMContext,
+    bot: Bot,
+) -> None:
+    text = (message.text or "").strip()
+    if len(text) > TEXT_MAX:
+        await message.answer(t(lang, "too_long", size=len(text), limit=TEXT_MAX))
+        return
+    data = await state.get_data()
+    await state.clear()
+    now = clock.now()
+    found = await _find(session, str(data.get("occ", "")), person, plan, calendar, now)
+    if isinstance(found, str):
+        await message.answer(t(lang, found))
+        return
+    assert person.id is not None
+    row = await tasks.ensure_occurrence(session, found.occ, calendar.year)
+    kind = "cant" if status is ReportStatus.CANT else "comment"
+    recorded = await tasks.record(
+        session,
+        occurrence=row,
+        person_id=person.id,
+        status=status,
+        now=now,
+        idempotency_key=f"{kind}|{found.occ.key}|{person.id}|{message.message_id}",
+        text=text,
+    )
+    title = quote(found.occ.title)
+    await message.answer(t(lang, f"task_{kind}_saved", title=title))
+    chat, original = data.get("chat"), data.get("message")
+    if chat and original:
+        comment = text if status is ReportStatus.COMMENT else None
+        view, markup = _view(lang, found, person, recorded.report, comment)
+        try:
+            await bot.edit_message_text(
+                text=view, chat_id=chat, message_id=original, reply_markup=markup
+            )
+        except TelegramBadRequest as exc:
+            log.info("could not edit the reminder %s: %s", original, exc.message)
+
+
+async def reason_entered(
+    message: Message, session: AsyncSession, person: Person, plan: Plan,
+    calendar: SchoolCalendar, clock: Clock, lang: str, state: FSMContext, bot: Bot,
+) -> None:  # fmt: skip
+    await _text_entered(
+        message, ReportStatus.CANT, session, person, plan, calendar, clock, lang, state, bot
+    )
+
+
+async def comment_entered(
+    message: Message, session: AsyncSession, person: Person, plan: Plan,
+    calendar: SchoolCalendar, clock: Clock, lang: str, state: FSMContext, bot: Bot,
+) -> None:  # fmt: skip
+    await _text_entered(
+        message, ReportStatus.COMMENT, session, person, plan, calendar, clock, lang, state, bot
+    )
+
+
+# --- /tasks, /today -----------------------------------------------------------------------------
+
+
+async def _my_work(
+    session: AsyncSession,
+    person: Person,
+    plan: Plan,
+    calendar: SchoolCalendar,
+    now: datetime,
+    *,
+    today_only: bool,
+) -> tuple[list[Occurrence], Roster, dict[tuple[str, int], tasks.ReportView]]:
+    overrides = await tasks.load_overrides(session, calendar)
+    local = now.astimezone(calendar.tz)
+    occs = tasks.occurrences_around(plan, calendar, overrides, local.date())
+    roster = await tasks.load_roster(session, plan)
+    reports = await tasks.reports_for(session, [o.key for o in occs])
+    end_of_day = local.replace(hour=23, minute=59, second=59)
+    until = end_of_day if today_only else local + timedelta(days=7)
+    assert person.id is not None
+    items = tasks.open_work(
+        occs, roster, reports, person.id, now, until=until, closed=overrides.closed
+    )
+    if today_only:
+        items = [o for o in items if o.due <= end_of_day]
+    return items, roster, reports
+
+
+async def _send_list(
+    message: Message,
+    session: AsyncSession,
+    person: Person,
+    plan: Plan,
+    calendar: SchoolCalendar,
+    clock: Clock,
+    lang: str,
+    *,
+    today_only: bool,
+) -> None:
+    items, roster, reports = await _my_work(
+        session, person, plan, calendar, clock.now(), today_only=today_only
+    )
+    if not items:
+        await message.answer(t(lang, "today_none" if today_only else "tasks_none"))
+        return
+    head = "today_head" if today_only else "tasks_head"
+    await message.answer(t(lang, head, tasks=tp(lang, "n_tasks", len(items))))
+    assert person.id is not None
+    for occ in items[:LIST_MAX]:
+        report = reports.get((occ.key, person.id))
+        state = TaskState(report.status, report.snoozed_until) if report else None
+        text = tasks.render_task(
+            lang,
+            occ,
+            person_id=person.id,
+            roster=roster,
+            done=tasks.progress(occ, roster, reports),
+            state=state,
+        )
+        await message.answer(text, reply_markup=task_kb(lang, occ.key))
+    if len(items) > LIST_MAX:
+        await message.answer(
+            t(lang, "tasks_more", more=tp(lang, "n_tasks", len(items) - LIST_MAX))
+        )
+
+
+async def tasks_list(
+    message: Message, session: AsyncSession, person: Person, plan: Plan,
+    calendar: SchoolCalendar, clock: Clock, lang: str,
+) -> None:  # fmt: skip
+    await _send_list(message, session, person, plan, calendar, clock, lang, today_only=False)
+
+
+async def today_list(
+    message: Message, session: AsyncSession, person: Person, plan: Plan,
+    calendar: SchoolCalendar, clock: Clock, lang: str,
+) -> None:  # fmt: skip
+    await _send_list(message, session, person, plan, calendar, clock, lang, today_only=True)

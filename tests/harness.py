@@ -1,0 +1,154 @@
+"""The end-to-end harness: the production Dispatcher, real polling over HTTP, a strict fake
+Telegram server, a real migrated SQLite database and a hand-set clock.
+
+    async def test_x(kenes):
+        teacher = await kenes.join("amangeldi-sm", "Сания")
+        await teacher.command("/help")
+        reply = await teacher.next_message()
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.clock import ManualClock
+from bot.config import CALENDAR_DIR, DEFAULT_PLAN, Settings
+from bot.core.calendar import SchoolCalendar, load_calendar
+from bot.core.plan import Plan, load_plan
+from bot.factory import create_bot, create_dispatcher
+from bot.services import staff
+from db.engine import create_engine, create_session_pool
+from db.models import Person
+from fakegram import FakeTelegram
+from fakegram.chats import FakeUser
+
+
+@cache
+def seed_plan() -> Plan:
+    return load_plan(DEFAULT_PLAN)
+
+
+@cache
+def seed_calendar() -> SchoolCalendar:
+    return load_calendar(CALENDAR_DIR / "2026-2027.json")
+
+
+@dataclass
+class Kenes:
+    """One running Kenes: bot, dispatcher and database, with helpers that read like the work."""
+
+    fake: FakeTelegram
+    settings: Settings
+    clock: ManualClock
+    engine: AsyncEngine
+    pool: async_sessionmaker[AsyncSession]
+    plan: Plan
+    calendar: SchoolCalendar
+    bot: Bot = field(init=False)
+    dp: Dispatcher = field(init=False)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def build(self) -> None:
+        self.bot = create_bot(self.settings)
+        self.dp = create_dispatcher(
+            settings=self.settings,
+            session_pool=self.pool,
+            plan=self.plan,
+            calendar=self.calendar,
+            clock=self.clock,
+            **self.extra,
+        )
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        async with self.fake.polling(self.dp, self.bot, polling_timeout=1):
+            yield
+
+    async def person(self, key: str) -> Person:
+        async with self.pool() as session:
+            person = (await session.exec(select(Person).where(Person.key == key))).first()
+            assert person is not None, f"no person {key!r} in the database"
+            return person
+
+    async def invite_token(self, key: str) -> str:
+        async with self.pool() as session:
+            person = (await session.exec(select(Person).where(Person.key == key))).one()
+            return await staff.create_invite(session, person, by=None, now=self.clock.now())
+
+    async def join(
+        self, key: str, first_name: str = "Staff", *, language_code: str | None = "kk"
+    ) -> FakeUser:
+        """A Telegram user opens an invite for plan person `key`; returns them, inbox read."""
+        user = self.fake.user(first_name=first_name, language_code=language_code)
+        token = await self.invite_token(key)
+        await user.command("/start", token)
+        await user.next_message()
+        return user
+
+    async def admin(self, first_name: str = "Admin", *, language_code: str = "kk") -> FakeUser:
+        """The ADMIN_IDS user, known after their first message."""
+        user = self.fake.user(
+            id=self.settings.admin_ids[0], first_name=first_name, language_code=language_code
+        )
+        await user.command("/help")
+        await user.next_message()
+        return user
+
+
+ADMIN_ID = 4242
+
+
+@asynccontextmanager
+async def kenes_app(
+    fake: FakeTelegram, db_url: str, clock: ManualClock, **extra: Any
+) -> AsyncIterator[Kenes]:
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        bot_token=fake.token,
+        telegram_api_url=fake.base_url,
+        admin_ids=[ADMIN_ID],
+        database_url=db_url,
+    )
+    engine = create_engine(db_url)
+    app = Kenes(
+        fake=fake,
+        settings=settings,
+        clock=clock,
+        engine=engine,
+        pool=create_session_pool(engine),
+        plan=seed_plan(),
+        calendar=seed_calendar(),
+        extra=extra,
+    )
+    app.build()
+    try:
+        async with app.running():
+            yield app
+    finally:
+        await engine.dispose()
+
+
+async def eventually(
+    fake: FakeTelegram, check: Callable[[], Awaitable[bool]], rounds: int = 20
+) -> None:
+    """Wait until `check()` holds, re-checking each time the bot polls again (no sleeps)."""
+    for _ in range(rounds):
+        if await check():
+            return
+        await fake.wait_for_call("getUpdates", since=len(fake.calls))
+    raise AssertionError(f"condition not met after {rounds} polls")
+
+
+async def tap(user: FakeUser, label: str) -> str | None:
+    """Tap an inline button and wait for the bot's answer (it comes after the new screen)."""
+    await user.tap(label)
+    return (await user.next_callback_answer()).text
