@@ -301,13 +301,20 @@ def role_name(lang: str, role: str) -> str:
     return t(lang, key) if key in TEXTS else role
 
 
-def _merge_feature_texts() -> None:
-    from bot.texts_tasks import TASK_TEXTS
+FEATURE_TEXT_MODULES = ("bot.texts_tasks", "bot.texts_sessions", "bot.texts_incidents")
 
-    clash = set(TEXTS) & set(TASK_TEXTS)
-    if clash:
-        raise RuntimeError(f"text keys defined twice: {sorted(clash)}")
-    TEXTS.update(TASK_TEXTS)  # type: ignore[arg-type]
+
+def _merge_feature_texts() -> None:
+    """Each feature keeps its texts in its own module; they all land in the one `TEXTS`."""
+    import importlib
+
+    for name in FEATURE_TEXT_MODULES:
+        module = importlib.import_module(name)
+        extra: dict[str, Entry] = module.TEXTS
+        clash = set(TEXTS) & set(extra)
+        if clash:
+            raise RuntimeError(f"text keys defined twice ({name}): {sorted(clash)}")
+        TEXTS.update(extra)
 
 
 _merge_feature_texts()

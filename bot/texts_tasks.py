@@ -34,7 +34,7 @@ _MONTHS_RU = (
 _WEEKDAYS_KK = ("дүйсенбі", "сейсенбі", "сәрсенбі", "бейсенбі", "жұма", "сенбі", "жексенбі")
 _WEEKDAYS_RU = ("понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье")
 
-TASK_TEXTS: dict[str, dict[str, str | dict[str, str]]] = {
+TEXTS: dict[str, dict[str, str | dict[str, str]]] = {
     **{
         f"month_gen_{n}": {"kk": kk, "ru": ru}
         for n, (kk, ru) in enumerate(zip(_MONTHS_KK, _MONTHS_RU, strict=True), start=1)
