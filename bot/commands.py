@@ -10,7 +10,7 @@ from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, BotCommand
 from bot.permissions import Perm, can
 from bot.texts import LANGUAGES, t
 
-EVERYONE = ("help", "language", "cancel")
+EVERYONE = ("tasks", "today", "help", "language", "cancel")
 BY_PERMISSION: dict[Perm, tuple[str, ...]] = {Perm.MANAGE_STAFF: ("staff", "invite")}
 
 
