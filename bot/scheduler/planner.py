@@ -56,7 +56,7 @@ class PlannerConfig:
     escalate_after: timedelta = timedelta(days=1)  # after the overdue reminder
     summary_time: time = time(9, 0)  # the daily overdue summary, on working days
     digest_time: time = time(8, 30)  # the weekly digest, on the week's first working day
-    no_overdue_rules: frozenset[str] = frozenset({"daily"})
+    no_overdue_rules: frozenset[str] = frozenset({"daily", "weekly"})  # next one supersedes
     lookahead: timedelta = timedelta(days=45)  # occurrences the tick needs: due up to this far
 
 
@@ -266,6 +266,8 @@ def plan_reminders(
             continue
         if occ.due < horizon:
             continue
+        if not occ.reminders:
+            continue  # not reminded (1.6: the sessions remind for themselves): no overdue either
         overdue = (
             overdue_at(occ, calendar, policy) if occ.rule not in config.no_overdue_rules else None
         )
