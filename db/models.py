@@ -528,3 +528,19 @@ class Lease(SQLModel, table=True):
     name: str = Field(primary_key=True)
     holder: str
     expires_at: datetime = datetime_field(nullable=False)
+
+
+class Assignment(SQLModel, table=True):
+    """Who answers for a plan item now, when an admin reassigned it (e.g. after a revoke).
+
+    `people` (person keys) replaces the plan's named people for `ref`; the plan's groups stay.
+    """
+
+    __tablename__ = "assignment"
+
+    ref: str = Field(primary_key=True)  # "1.4", "3.4.3"
+    people: list[str] = Field(
+        default_factory=list, sa_type=MutableList.as_mutable(sa.JSON), nullable=False
+    )
+    set_by_person_id: int | None = None
+    set_at: datetime = created_at_field()
