@@ -40,6 +40,7 @@ from bot.scheduler.outbox import (
 )
 from db.engine import create_engine, create_session_pool
 from db.models import Account, AccountState, Lease, Person, Reminder, ReminderState
+from fakegram import FakeTelegram, FakeUser, format_violations
 
 TZ = ZoneInfo("Asia/Aqtobe")
 START = datetime(2026, 11, 24, 9, 0, tzinfo=TZ)
@@ -605,6 +606,125 @@ async def test_run_forever_sends_on_wake_without_polling(session_pool, tg) -> No
     assert drains == 2 and time.monotonic() - started < 2
     async with session_pool() as session:
         assert await session.get(Lease, "outbox") is None  # released on the way out
+
+
+# --- against the strict fake Telegram server (its flood limits run on the same fake clock) -----
+
+
+@pytest.fixture
+async def fake_server(fake_time: FakeTime) -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram(clock=fake_time.monotonic) as fake:
+        fake.rate_limits.configure(enabled=True, strict=True)  # every 429 is a violation
+        yield fake
+    unexpected = fake.unexpected_violations()
+    assert not unexpected, format_violations(unexpected, fake.transcript())
+
+
+@pytest.fixture
+async def server_outbox(
+    fake_server: FakeTelegram, session_pool, fake_time: FakeTime
+) -> AsyncIterator[Outbox]:
+    bot = fake_server.make_bot()
+    try:
+        yield Outbox(
+            bot,
+            session_pool,
+            fake_time,
+            sleep=fake_time.sleep,
+            monotonic=fake_time.monotonic,
+            holder="server-test",
+        )
+    finally:
+        await bot.session.close()
+
+
+def staff(fake: FakeTelegram, n: int) -> list[FakeUser]:
+    return [fake.user(id=10_000 + k, started=True) for k in range(n)]
+
+
+async def test_fanout_within_telegram_limits_reaches_everyone_once(
+    fake_server, server_outbox, session_pool, fake_time
+) -> None:
+    users = staff(fake_server, 60)
+    for user in users:
+        for kind in ("week_before", "day_before"):
+            await put(session_pool, f"council-4|{user.id}|{kind}", user.id, text=kind)
+    stats = await server_outbox.drain()
+    assert (stats.sent, stats.rate_limited, stats.retried) == (120, 0, 0)
+    for user in users:
+        assert [m.text for m in user.bot_messages] == ["week_before", "day_before"]
+    # 120 messages at 28/s on the fake clock, plus at most the last chat's 1 s interval.
+    assert 119 / 28 <= stats.duration <= 119 / 28 + 1.0
+
+
+async def test_server_429_pauses_and_everything_arrives_once(
+    fake_server, server_outbox, session_pool
+) -> None:
+    fake_server.rate_limits.configure(enabled=True, strict=False, global_rate=10, global_burst=5)
+    users = staff(fake_server, 20)
+    for user in users:
+        await put(session_pool, f"r|{user.id}", user.id)
+    stats = await server_outbox.drain()
+    assert stats.sent == 20 and stats.rate_limited > 0 and stats.failed == 0
+    assert all(len(user.bot_messages) == 1 for user in users)
+
+
+async def test_server_errors_and_dropped_connections_are_retried(
+    fake_server, server_outbox, session_pool, fake_time
+) -> None:
+    users = staff(fake_server, 5)
+    for user in users:
+        await put(session_pool, f"r|{user.id}", user.id)
+    fake_server.faults.fail_next(2, status=502)
+    fake_server.faults.drop_next(1)  # the request never reaches the chat
+    stats = await server_outbox.drain()
+    assert (stats.sent, stats.retried) == (2, 3)
+    fake_time.advance(5)
+    assert (await server_outbox.drain()).sent == 3
+    assert all(len(user.bot_messages) == 1 for user in users)
+
+
+async def test_a_lost_answer_means_a_resend(
+    fake_server, server_outbox, session_pool, fake_time
+) -> None:
+    """Documented limit: the Bot API has no idempotency key; a send whose answer is lost is
+    sent again (at least once rather than maybe never)."""
+    [user] = staff(fake_server, 1)
+    await put(session_pool, "r", user.id)
+    fake_server.faults.drop_next(1, after=True)
+    assert (await server_outbox.drain()).retried == 1
+    fake_time.advance(5)
+    assert (await server_outbox.drain()).sent == 1
+    assert len(user.bot_messages) == 2
+
+
+async def test_blocked_user_on_the_server_is_reported_to_admins(
+    fake_server, server_outbox, session_pool
+) -> None:
+    user, admin = staff(fake_server, 2)
+    teacher = await add_person(session_pool, "t", "Ержан", user.id)
+    await add_person(session_pool, "a", "Admin", admin.id, roles=["admin"])
+    user.block()
+    await put(session_pool, "r", user.id, person_id=teacher.id)
+    stats = await server_outbox.drain()
+    assert (stats.unreachable, stats.sent) == (1, 1)
+    assert user.bot_messages == []
+    [notice] = admin.bot_messages
+    assert "Ержан" in (notice.text or "")
+
+
+async def test_long_text_goes_out_in_parts_the_server_accepts(
+    fake_server, server_outbox, session_pool
+) -> None:
+    [user] = staff(fake_server, 1)
+    text = "\n\n".join(
+        f"<b>{n}.</b> <i>Жоспар &amp; есеп</i> " + "мәтін " * 120 for n in range(1, 13)
+    )
+    await put(session_pool, "long", user.id, text=text)
+    stats = await server_outbox.drain()
+    assert stats.sent == len(user.bot_messages) == 3
+    received = re.sub(r"\s+", "", "".join(m.text or "" for m in user.bot_messages))
+    assert received == re.sub(r"\s+", "", plain(text)[0])
 
 
 # --- split_message ------------------------------------------------------------------------------
