@@ -48,3 +48,40 @@ class TaskCb(CallbackData, prefix="k1"):
 
     action: TaskAction
     occ: str
+
+
+class AssignAction(StrEnum):
+    TOGGLE = "t"
+    SAVE = "s"
+
+
+class AssignCb(CallbackData, prefix="a1"):
+    action: AssignAction
+    person: int = 0
+
+
+class SessionAction(StrEnum):
+    LIST = "ls"
+    OPEN = "op"  # a session's card
+    DATE = "dt"  # set or move the date: opens the day picker
+    DAY = "dd"  # arg: YYYYMMDD
+    TIME = "tm"  # arg: HHMM
+    NO_PLACE = "np"
+    RECORD = "rc"  # record that it was held (or show what was recorded)
+    EDIT = "ed"  # edit a recorded session
+    HELD = "hd"  # held on the scheduled day
+    ATTEND = "at"  # arg: person id (toggle)
+    ATTEND_OK = "ao"
+    OWNER = "ow"  # arg: person id, "0": no owner
+    NO_DEADLINE = "nd"
+    NO_MORE = "nm"  # no more decisions
+    NO_MINUTES = "nn"
+    EXTRA = "ex"  # call an extraordinary session
+
+
+class SessionCb(CallbackData, prefix="c1"):
+    """A button of /sessions. `num` is the session number, `arg` the choice."""
+
+    action: SessionAction
+    num: int = 0
+    arg: str = ""

@@ -11,7 +11,12 @@ from bot.permissions import Perm, can
 from bot.texts import LANGUAGES, t
 
 EVERYONE = ("tasks", "today", "help", "language", "cancel")
-BY_PERMISSION: dict[Perm, tuple[str, ...]] = {Perm.MANAGE_STAFF: ("staff", "invite")}
+BY_PERMISSION: dict[Perm, tuple[str, ...]] = {
+    Perm.MANAGE_STAFF: ("staff", "invite"),
+    Perm.REASSIGN: ("reassign",),
+    Perm.MANAGE_SESSIONS: ("sessions",),
+    Perm.VIEW_STATUS: ("status",),
+}
 
 
 def commands_for(lang: str, roles: Iterable[str]) -> list[BotCommand]:

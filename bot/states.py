@@ -15,3 +15,21 @@ class StaffForm(StatesGroup):
 class TaskForm(StatesGroup):
     cant = State()  # "Can't": the reason (data: occ, chat, message)
     comment = State()  # a comment on a task (data: occ, chat, message)
+
+
+class AssignForm(StatesGroup):
+    ref = State()  # typing the plan item's number
+    people = State()  # toggling who answers for it (data: ref, people)
+
+
+class SessionForm(StatesGroup):
+    day = State()  # the session's date, by button or DD.MM (data: num, extra)
+    time = State()  # HH:MM (data: num, day)
+    place = State()  # the place, or skip (data: num, day, time)
+    agenda = State()  # an extraordinary session's agenda (data: day, time, place)
+    held = State()  # recording: the day it was held (data: num, edit)
+    attend = State()  # recording: toggling who attended (data: num, attended)
+    decision = State()  # recording: a decision's text, or no more (data: decisions)
+    owner = State()  # recording: the current decision's owner (data: decisions, cursor)
+    deadline = State()  # recording: the current decision's deadline DD.MM
+    minutes = State()  # recording: the minutes' text, or skip

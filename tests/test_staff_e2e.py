@@ -204,3 +204,28 @@ async def test_blocking_the_bot_marks_the_account(kenes: Kenes, fakegram: FakeTe
     await teacher.next_message()
     async with kenes.pool() as session:
         assert (await session.exec(select(Account))).one().state is AccountState.JOINED
+
+
+async def test_admin_reassigns_a_plan_item(kenes: Kenes) -> None:
+    admin = await kenes.admin(language_code="ru")
+    await admin.command("/reassign", "9.9")
+    assert "нет пункта 9.9" in (await admin.next_message()).text
+    await admin.send("1.11")
+    pick = await admin.next_message()
+    assert "Амангелді С.М." in pick.text and "Тәртіп сақшылары" in pick.text
+    await tap(admin, "☑️ Амангелді С.М.")
+    assert "хотя бы одного" in (await tap(admin, "💾 Сохранить") or "")
+    await tap(admin, "▫️ Ильясова С.М.")
+    await tap(admin, "💾 Сохранить")
+    assert "теперь отвечает — Ильясова С.М." in admin.last_bot_message.text
+    async with kenes.pool() as session:
+        from bot.services.assignments import effective_plan
+
+        plan = await effective_plan(session, kenes.plan)
+        audit = (await session.exec(select(AuditLog).where(AuditLog.action == "item.reassign"))).one()
+    assert plan.item("1.11").responsible.people == ("ilyasova-sm",)
+    assert audit.details == {"before": ["amangeldi-sm"], "after": ["ilyasova-sm"]}
+    # A teacher may not reassign.
+    teacher = await kenes.join("rakhimzhanova-ar", "Айгүл")
+    await teacher.command("/reassign", "1.11")
+    assert "рұқсатыңыз жоқ" in (await teacher.next_message()).text
