@@ -420,6 +420,8 @@ class Student(SQLModel, table=True):
     family_notes: str | None = Field(default=None, sa_type=sa.Text)
     responsible_person_id: int | None = fk_field("person", ondelete="SET NULL", nullable=True)
     closed_at: datetime | None = datetime_field(nullable=True)
+    # "For the council" (3.5): on the next session's agenda until a council review clears it.
+    for_council: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     version: int = Field(default=1, nullable=False)
     created_at: datetime = created_at_field()
 

@@ -6,13 +6,16 @@ from aiogram import Router
 
 
 def get_routers() -> list[Router]:
-    from bot.handlers import admin, common, fallback, start, tasks
+    from bot.handlers import admin, assign, common, fallback, sessions, start, status, tasks
 
     # Order matters: the fallback router comes last and answers whatever nobody else took.
     return [
         start.router_factory(),
         common.router_factory(),
         admin.router_factory(),
+        assign.router_factory(),
         tasks.router_factory(),
+        sessions.router_factory(),
+        status.router_factory(),
         fallback.router_factory(),
     ]
