@@ -14,6 +14,7 @@ def get_routers() -> list[Router]:
         common.router_factory(),
         admin.router_factory(),
         assign.router_factory(),
+        assign.router_factory(),
         tasks.router_factory(),
         sessions.router_factory(),
         status.router_factory(),
