@@ -6,7 +6,7 @@ from aiogram import Router
 
 
 def get_routers() -> list[Router]:
-    from bot.handlers import admin, assign, common, fallback, sessions, start, status, tasks
+    from bot.handlers import admin, assign, common, fallback, start, tasks
 
     # Order matters: the fallback router comes last and answers whatever nobody else took.
     return [
@@ -14,9 +14,6 @@ def get_routers() -> list[Router]:
         common.router_factory(),
         admin.router_factory(),
         assign.router_factory(),
-        assign.router_factory(),
         tasks.router_factory(),
-        sessions.router_factory(),
-        status.router_factory(),
         fallback.router_factory(),
     ]
