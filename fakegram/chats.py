@@ -427,6 +427,12 @@ class FakeUser(_Participant):
         """Write ``text`` to the bot in the private chat."""
         return self.fake.user_message(self, self.chat, text, reply_to=reply_to)
 
+    async def send_document(
+        self, filename: str, content: bytes, *, caption: str | None = None
+    ) -> FakeMessage:
+        """Send a file (as a document, with an optional caption) to the bot in the private chat."""
+        return self.fake.user_document(self, self.chat, filename, content, caption=caption)
+
     async def command(self, command: str, payload: str | None = None) -> FakeMessage:
         """Send ``/command [payload]`` (e.g. a deep link ``/start payload``)."""
         return await self.send(_command_text(command, payload))

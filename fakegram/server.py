@@ -581,6 +581,38 @@ class FakeTelegram:
         self._notify()
         return message
 
+    def user_document(
+        self,
+        user: FakeUser,
+        chat: Chat,
+        filename: str,
+        content: bytes,
+        *,
+        caption: str | None = None,
+    ) -> FakeMessage:
+        """The user sends a file (a document, with an optional caption) to the bot."""
+        if not content:
+            raise ValueError("Telegram clients cannot send an empty file")
+        if not chat.is_group:
+            if user.blocked:
+                self.set_blocked(user, False)
+            user.started = True
+        stored = self._store_file(UploadedFile("document", filename, content))
+        self.files[stored.file_id] = stored
+        message = chat.add_message(
+            sender=user.to_json(),
+            from_bot=False,
+            date=self.now(),
+            caption=caption,
+            document=stored,
+            author=user,
+        )
+        self._log(chat, "user", f"👤 {user.name}: {message.render()}")
+        if self._delivered(chat, caption or "", None):
+            self._enqueue(chat.bot, "message", message.to_json())
+        self._notify()
+        return message
+
     def user_callback(
         self,
         user: FakeUser,
