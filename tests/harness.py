@@ -58,7 +58,9 @@ class Kenes:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def build(self) -> None:
-        self.bot = create_bot(self.settings)
+        # The production factory with the fake server's session (it skips aiohttp's 250 ms
+        # TLS grace on close); TELEGRAM_API_URL itself is covered by test_factory.py.
+        self.bot = create_bot(self.settings, session=self.fake.make_bot().session)
         self.dp = create_dispatcher(
             settings=self.settings,
             session_pool=self.pool,

@@ -1,0 +1,44 @@
+"""The production factories: the Telegram address is a setting; commands menus per language."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import Settings
+from bot.factory import create_bot
+from fakegram import FakeTelegram
+from tests.harness import Kenes
+
+
+async def test_telegram_api_url_setting_points_the_bot_at_another_server(
+    fakegram: FakeTelegram,
+) -> None:
+    settings = Settings(
+        _env_file=None, bot_token=fakegram.token, telegram_api_url=fakegram.base_url
+    )
+    bot = create_bot(settings)
+    try:
+        me = await bot.get_me()
+    finally:
+        await bot.session.close()
+    assert me.username == "kenes_test_bot"
+    assert fakegram.calls_to("getMe")
+
+
+def test_missing_token_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="BOT_TOKEN"):
+        create_bot(Settings(_env_file=None))
+
+
+async def test_commands_menu_is_set_per_language_and_admins_get_theirs(kenes: Kenes) -> None:
+    calls = kenes.fake.calls_to("setMyCommands")
+    by_language = {c.get("language_code"): c for c in calls}
+    assert {None, "kk", "ru"} <= set(by_language)
+    ru = [c["description"] for c in by_language["ru"]["commands"]]
+    kk = [c["description"] for c in by_language["kk"]["commands"]]
+    assert "Помощь" in ru and "Көмек" in kk
+    assert all(c["command"] != "staff" for c in by_language["ru"]["commands"])
+    admin = await kenes.admin()
+    await admin.command("/help")
+    help_text = (await admin.next_message()).text
+    assert "/staff" in help_text and "/reassign" in help_text
