@@ -117,9 +117,13 @@ def _view(
     return text, task_kb(lang, found.occ.key, finished=finished)
 
 
-async def _edit(message: object, text: str, markup: InlineKeyboardMarkup) -> None:
-    if not isinstance(message, Message):
-        return  # too old to edit (inaccessible): the answer to the tap says enough
+async def _edit(
+    message: object, text: str, markup: InlineKeyboardMarkup, *, changed: bool = True
+) -> None:
+    """Show the new state. A repeated tap does not edit: the first one did (and racing it
+    would only earn "message is not modified")."""
+    if not changed or not isinstance(message, Message):
+        return  # or too old to edit (inaccessible): the answer to the tap says enough
     try:
         await message.edit_text(text, reply_markup=markup)
     except TelegramBadRequest as exc:
@@ -155,8 +159,8 @@ async def done(
         now=now,
         idempotency_key=f"done|{found.occ.key}|{person.id}",
     )
+    await _edit(query.message, *_view(lang, found, person, recorded.report), changed=recorded.new)
     await query.answer(t(lang, "task_saved" if recorded.new else "task_already_done"))
-    await _edit(query.message, *_view(lang, found, person, recorded.report))
 
 
 async def snooze_menu(
@@ -167,7 +171,6 @@ async def snooze_menu(
     if isinstance(found, str):
         await query.answer(t(lang, found), show_alert=True)
         return
-    await query.answer()
     if isinstance(query.message, Message):
         try:
             await query.message.edit_reply_markup(
@@ -176,16 +179,17 @@ async def snooze_menu(
         except TelegramBadRequest as exc:
             if "not modified" not in exc.message:
                 raise
+    await query.answer()
 
 
 async def back(query: CallbackQuery, callback_data: TaskCb, lang: str) -> None:
-    await query.answer()
     if isinstance(query.message, Message):
         try:
             await query.message.edit_reply_markup(reply_markup=task_kb(lang, callback_data.occ))
         except TelegramBadRequest as exc:
             if "not modified" not in exc.message:
                 raise
+    await query.answer()
 
 
 async def snooze(
@@ -207,7 +211,6 @@ async def snooze(
     report = (await tasks.report_texts(session, found.occ.key)).get(person.id)
     if report is not None and report.status in (ReportStatus.DONE, ReportStatus.CANT):
         await query.answer(t(lang, "task_already"))
-        await _edit(query.message, *_view(lang, found, person, report))
         return
     choice = SNOOZE_CHOICE[callback_data.action]
     until = tasks.snooze_until(choice, now, calendar)
@@ -222,8 +225,8 @@ async def snooze(
         idempotency_key=f"snooze|{found.occ.key}|{person.id}|{choice}|{message_id}",
         snoozed_until=until,
     )
+    await _edit(query.message, *_view(lang, found, person, recorded.report), changed=recorded.new)
     await query.answer(t(lang, "task_saved" if recorded.new else "task_already"))
-    await _edit(query.message, *_view(lang, found, person, recorded.report))
 
 
 async def ask_text(
@@ -297,7 +300,6 @@ async def _text_entered(
         text=text,
     )
     title = quote(found.occ.title)
-    await message.answer(t(lang, f"task_{kind}_saved", title=title))
     chat, original = data.get("chat"), data.get("message")
     if chat and original:
         comment = text if status is ReportStatus.COMMENT else None
@@ -308,6 +310,7 @@ async def _text_entered(
             )
         except TelegramBadRequest as exc:
             log.info("could not edit the reminder %s: %s", original, exc.message)
+    await message.answer(t(lang, f"task_{kind}_saved", title=title))
 
 
 async def reason_entered(
