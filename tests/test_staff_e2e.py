@@ -222,10 +222,47 @@ async def test_admin_reassigns_a_plan_item(kenes: Kenes) -> None:
         from bot.services.assignments import effective_plan
 
         plan = await effective_plan(session, kenes.plan)
-        audit = (await session.exec(select(AuditLog).where(AuditLog.action == "item.reassign"))).one()
+        audit = (
+            await session.exec(select(AuditLog).where(AuditLog.action == "item.reassign"))
+        ).one()
     assert plan.item("1.11").responsible.people == ("ilyasova-sm",)
     assert audit.details == {"before": ["amangeldi-sm"], "after": ["ilyasova-sm"]}
     # A teacher may not reassign.
     teacher = await kenes.join("rakhimzhanova-ar", "Айгүл")
     await teacher.command("/reassign", "1.11")
     assert "рұқсатыңыз жоқ" in (await teacher.next_message()).text
+
+
+async def test_revoked_user_pressing_old_buttons_changes_nothing(kenes: Kenes) -> None:
+    teacher = await kenes.join("rakhimzhanova-ar", "Айгүл")
+    await teacher.command("/language")
+    await teacher.next_message()
+    admin = await kenes.admin()
+    await admin.command("/staff")
+    await admin.next_message()
+    await tap(admin, "▶️")
+    await tap(admin, "✅ Рахимжанова А.Р.")
+    await tap(admin, "🚫 Кіруді жабу")
+    await tap(admin, "Иә, жабу")
+    await teacher.next_message()  # "your access is closed"
+    answer = await tap(teacher, "Русский")
+    assert answer and "жабылған" in answer
+    async with kenes.pool() as session:
+        account = (
+            await session.exec(select(Account).where(Account.telegram_user_id == teacher.id))
+        ).one()
+    assert str(account.language) == "kk"
+
+
+async def test_plan_groups_resolve_to_the_people_in_them(kenes: Kenes) -> None:
+    from bot.services.staff import members_of
+    from db.models import Person
+
+    async with kenes.pool() as session:
+        people = (await session.exec(select(Person))).all()
+    psych = kenes.plan.item("3.3").responsible  # «Мектеп психологиялық қызметінің мүшелері»
+    keys = {p.key for p in members_of(psych, kenes.plan, people)}
+    assert {"amangeldi-sm", "rakhimzhanova-ar", "ilyasova-sm"} <= keys
+    police = kenes.plan.item("3.4").subitems[0].responsible
+    assert police is not None
+    assert members_of(police, kenes.plan, people) == []  # external: no accounts
