@@ -85,3 +85,44 @@ class SessionCb(CallbackData, prefix="c1"):
     action: SessionAction
     num: int = 0
     arg: str = ""
+
+
+class IncidentAction(StrEnum):
+    CLASS = "c"  # value: a class, e.g. "7Ә"
+    STUDENT = "s"  # id: a student
+    NEW = "n"  # add a new student
+    CATEGORY = "k"  # value: an IncidentCategory
+    WHEN = "w"  # value: "today", "yday", "date"
+    HOUR = "h"  # value: an hour earlier today
+    SAVE = "v"
+    OPEN = "o"  # id: a note
+    EDIT = "e"  # id: a note
+    FLAG = "f"  # id: a note
+    UNFLAG = "u"  # id: a note
+
+
+class IncidentCb(CallbackData, prefix="n1"):
+    action: IncidentAction
+    id: int = 0
+    value: str = ""
+
+
+class StudentAction(StrEnum):
+    CARD = "c"
+    NOTE = "n"  # a new note about this student
+    STATUS = "s"  # the register status choices
+    SET = "t"  # value: the RegisterStatus chosen; then the session
+    SESSION = "x"  # value: status, id2: the council session (0: none)
+    FAMILY = "f"
+    FLAG = "g"
+    UNFLAG = "u"
+
+
+class StudentCb(CallbackData, prefix="u1"):
+    """`ver` is the card's version the user saw: a change made on an older card is refused."""
+
+    action: StudentAction
+    id: int
+    ver: int = 0
+    value: str = ""
+    id2: int = 0

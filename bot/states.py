@@ -33,3 +33,18 @@ class SessionForm(StatesGroup):
     owner = State()  # recording: the current decision's owner (data: decisions, cursor)
     deadline = State()  # recording: the current decision's deadline DD.MM
     minutes = State()  # recording: the minutes' text, or skip
+
+
+class IncidentForm(StatesGroup):
+    student = State()  # /incident: picking the student (a class tap or a typed name)
+    new_student = State()  # typing a new student's name and class
+    category = State()
+    text = State()  # the note (text, or a file with a caption)
+    confirm = State()  # when + save; more text here is appended (long notes come in parts)
+    date = State()  # typing the date it happened
+    edit = State()  # the corrected text of a note (data: incident)
+
+
+class StudentForm(StatesGroup):
+    search = State()  # /students: a name or a class
+    family = State()  # the family notes of a card (data: student, ver)
