@@ -10,6 +10,7 @@ from collections.abc import Sequence
 def build_parser() -> argparse.ArgumentParser:
     from bot.cli_core import add_core_commands
     from bot.cli_staff import add_staff_commands
+    from bot.demo import add_demo_command
 
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     sub = parser.add_subparsers(dest="command", metavar="command")
@@ -17,6 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=_run)
     add_core_commands(sub)
     add_staff_commands(sub)
+    add_demo_command(sub)
     return parser
 
 
