@@ -120,6 +120,8 @@ async def kenes_app(
         admin_ids=[ADMIN_ID],
         database_url=db_url,
     )
+    # Tests drive time: the scheduler's own minute ticks stay off unless a test asks for them.
+    extra.setdefault("scheduler_enabled", False)
     engine = create_engine(db_url)
     app = Kenes(
         fake=fake,

@@ -42,3 +42,18 @@ async def test_commands_menu_is_set_per_language_and_admins_get_theirs(kenes: Ke
     await admin.command("/help")
     help_text = (await admin.next_message()).text
     assert "/staff" in help_text and "/reassign" in help_text
+
+
+async def test_scheduler_starts_and_stops_with_the_dispatcher(
+    fakegram: FakeTelegram, db_url: str, clock
+) -> None:
+    from bot.scheduler.jobs import JOB_ID
+    from tests.harness import kenes_app
+
+    async with kenes_app(fakegram, db_url, clock, scheduler_enabled=True) as app:
+        scheduler = app.dp["scheduler"]
+        assert scheduler.running
+        job = scheduler.get_job(JOB_ID)
+        assert job is not None and job.trigger.fields[-1].name == "second"
+        assert "bot" not in job.kwargs and all(type(a).__name__ != "Bot" for a in job.args)
+    assert not scheduler.running

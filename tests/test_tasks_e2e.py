@@ -165,3 +165,23 @@ async def test_a_decision_goes_overdue_once_then_escalates_once(app: Kenes) -> N
         len([r for r in rows if r.occurrence_key and r.occurrence_key.startswith("decision-")])
         == 1
     )
+
+
+async def test_a_reassigned_item_reminds_its_new_person(
+    fakegram: FakeTelegram, db_url: str, clock: ManualClock
+) -> None:
+    from bot.services.assignments import reassign
+    from db.models import Person as DbPerson
+
+    # 1.11 «Тәртіп сақшылары тобының тізімін қайта жасау» is Амангелді's, due in September;
+    # on 1 September it is reassigned to Ильясова: she is reminded, he is not.
+    clock.set(at(9, 1, 9))
+    async with kenes_app(fakegram, db_url, clock, scheduler_enabled=False) as kenes:
+        amangeldi = await kenes.join("amangeldi-sm", "Сания")
+        ilyasova = await kenes.join("ilyasova-sm", "Сәуле")
+        async with kenes.pool() as session:
+            new = (await session.exec(select(DbPerson).where(DbPerson.key == "ilyasova-sm"))).one()
+            await reassign(session, "1.11", [new], by=None, now=clock.now())
+        await step(kenes, clock.now())
+        assert any("1.11" in m.text for m in ilyasova.bot_messages), ilyasova.transcript()
+        assert not any("1.11" in m.text for m in amangeldi.bot_messages), amangeldi.transcript()

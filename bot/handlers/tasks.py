@@ -29,6 +29,7 @@ from bot.escape import quote
 from bot.keyboards import task_kb, task_snooze_kb
 from bot.scheduler.planner import Roster
 from bot.services import tasks
+from bot.services.assignments import effective_plan
 from bot.services.tasks import TaskState
 from bot.states import TaskForm
 from bot.texts import t, tp
@@ -79,6 +80,7 @@ async def _find(
     now: datetime,
 ) -> Found | str:
     """The occurrence, or the text key saying why the button is stale."""
+    plan = await effective_plan(session, plan)  # reassigned items answer to their new people
     overrides = await tasks.load_overrides(session, calendar)
     occ = tasks.find_occurrence(plan, calendar, overrides, key, now.astimezone(calendar.tz).date())
     if occ is None or occ.kind != "task":
@@ -345,6 +347,7 @@ async def _my_work(
 ) -> tuple[list[Occurrence], Roster, dict[tuple[str, int], tasks.ReportView]]:
     overrides = await tasks.load_overrides(session, calendar)
     local = now.astimezone(calendar.tz)
+    plan = await effective_plan(session, plan)
     occs = tasks.occurrences_around(plan, calendar, overrides, local.date())
     roster = await tasks.load_roster(session, plan)
     reports = await tasks.reports_for(session, [o.key for o in occs])

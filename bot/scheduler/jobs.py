@@ -48,6 +48,7 @@ from bot.scheduler.planner import (
     plan_reminders,
 )
 from bot.services import tasks
+from bot.services.assignments import effective_plan
 from db.models import KeyValue, Report, ReportStatus
 from db.models import Occurrence as OccurrenceRow
 from db.models import Reminder as OutboxRow
@@ -84,8 +85,9 @@ async def tick(ctx: AppContext, now: datetime) -> TickResult:
     result = TickResult()
     async with ctx.lock, ctx.session_pool() as session:
         overrides = await tasks.load_overrides(session, ctx.calendar, ctx.policy)
+        plan = await effective_plan(session, ctx.plan)  # with /reassign applied
         occs = tasks.occurrences_around(
-            ctx.plan,
+            plan,
             ctx.calendar,
             overrides,
             now.astimezone(ctx.calendar.tz).date(),
@@ -93,7 +95,7 @@ async def tick(ctx: AppContext, now: datetime) -> TickResult:
             ahead=ctx.config.lookahead,
             policy=ctx.policy,
         )
-        roster = await tasks.load_roster(session, ctx.plan)
+        roster = await tasks.load_roster(session, plan)
         reports = await tasks.reports_for(session, [o.key for o in occs])
         due = plan_reminders(
             occs, roster, reports, now, ctx.calendar, ctx.policy, overrides.closed, ctx.config
