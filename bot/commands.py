@@ -16,6 +16,7 @@ BY_PERMISSION: dict[Perm, tuple[str, ...]] = {
     Perm.REASSIGN: ("reassign",),
     Perm.MANAGE_SESSIONS: ("sessions",),
     Perm.VIEW_STATUS: ("status",),
+    Perm.FILE_INCIDENT: ("incident", "students"),
 }
 
 

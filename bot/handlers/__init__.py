@@ -6,7 +6,7 @@ from aiogram import Router
 
 
 def get_routers() -> list[Router]:
-    from bot.handlers import admin, assign, common, fallback, sessions, start, tasks
+    from bot.handlers import admin, assign, common, fallback, incidents, start, students, tasks
 
     # Order matters: the fallback router comes last and answers whatever nobody else took.
     return [
@@ -15,6 +15,7 @@ def get_routers() -> list[Router]:
         admin.router_factory(),
         assign.router_factory(),
         tasks.router_factory(),
-        sessions.router_factory(),
+        incidents.router_factory(),
+        students.router_factory(),
         fallback.router_factory(),
     ]

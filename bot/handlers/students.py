@@ -1,0 +1,450 @@
+"""/students: the register (картотека). Find a student, open the card, change it.
+
+Every opening of a card is audited (`students.open_card`). Changes carry the card's version the
+user saw (in the button, or in the dialogue's data): if someone changed the card meanwhile, the
+change is refused with "the card changed, reopen it" instead of overwriting their work. Register
+decisions (status) are recorded with the council session that took them.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command, CommandObject
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.callbacks import StudentAction, StudentCb
+from bot.clock import Clock
+from bot.core.calendar import SchoolCalendar
+from bot.escape import quote
+from bot.handlers.incidents import begin_with_student
+from bot.permissions import Perm, can
+from bot.services import students
+from bot.services.students import Card, CardChanged, NotAllowed
+from bot.states import StudentForm
+from bot.texts import t, tp
+from db.models import CouncilSession, Person, RegisterStatus, Student
+
+log = logging.getLogger(__name__)
+
+
+def router_factory() -> Router:
+    router = Router(name="students")
+    router.message.filter(F.chat.type == "private")
+    typed = F.text & ~F.text.startswith("/")  # a command leaves the dialogue to its handler
+    router.message.register(start, Command("students"))
+    router.message.register(search_typed, StudentForm.search, typed)
+    router.message.register(family_typed, StudentForm.family, typed)
+
+    def on(action: StudentAction) -> Any:
+        return StudentCb.filter(F.action == action)
+
+    router.callback_query.register(card, on(StudentAction.CARD))
+    router.callback_query.register(note, on(StudentAction.NOTE))
+    router.callback_query.register(status_menu, on(StudentAction.STATUS))
+    router.callback_query.register(status_session, on(StudentAction.SET))
+    router.callback_query.register(status_save, on(StudentAction.SESSION))
+    router.callback_query.register(family_start, on(StudentAction.FAMILY))
+    router.callback_query.register(flag, on(StudentAction.FLAG))
+    router.callback_query.register(flag, on(StudentAction.UNFLAG))
+    return router
+
+
+def _may_read_any(person: Person) -> bool:
+    return students.can_read_all(person) or students.readable_class(person) is not None
+
+
+# --- keyboards and texts (pure) -----------------------------------------------------------------
+
+
+def results_kb(found: list[Student]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for s in found:
+        assert s.id is not None
+        builder.button(
+            text=f"{s.full_name} · {s.class_name} · #{s.id}"[:64],
+            callback_data=StudentCb(action=StudentAction.CARD, id=s.id),
+        )
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def card_kb(lang: str, student: Student, person: Person) -> InlineKeyboardMarkup:
+    assert student.id is not None
+
+    def cb(action: StudentAction) -> str:
+        return StudentCb(action=action, id=student.id or 0, ver=student.version).pack()
+
+    flag_action = StudentAction.UNFLAG if student.for_council else StudentAction.FLAG
+    rows = [
+        [
+            InlineKeyboardButton(text=t(lang, "btn_note"), callback_data=cb(StudentAction.NOTE)),
+            InlineKeyboardButton(
+                text=t(lang, "btn_council_off" if student.for_council else "btn_council_on"),
+                callback_data=cb(flag_action),
+            ),
+        ],
+        [InlineKeyboardButton(text=t(lang, "btn_family"), callback_data=cb(StudentAction.FAMILY))],
+    ]
+    if can(person.roles, Perm.MANAGE_REGISTER):
+        rows[1].insert(
+            0,
+            InlineKeyboardButton(
+                text=t(lang, "btn_status"), callback_data=cb(StudentAction.STATUS)
+            ),
+        )
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def render_card(lang: str, card: Card, tz: Any, sessions: dict[int, int]) -> str:
+    s = card.student
+    dash = t(lang, "dash")
+    lines = []
+    for line in card.chronology:
+        day = f"{line.at.astimezone(tz):%d.%m.%Y}"
+        if line.kind == "incident":
+            assert line.category is not None
+            lines.append(f"{day} · №{line.incident_id} {t(lang, f'cat_{line.category.value}')}")
+            continue
+        text = line.text
+        if line.kind == "status_change" and "→" in text:
+            before, _, after = text.partition("→")
+            text = f"{t(lang, f'status_{before}')} → {t(lang, f'status_{after}')}"
+        else:
+            text = quote(text[:200])
+        session_no = sessions.get(line.session_id or 0)
+        where = t(lang, "ev_session", n=session_no) if session_no else ""
+        lines.append(f"{day} · {t(lang, f'ev_{line.kind}')}{where}: {text}")
+    return t(
+        lang,
+        "stu_card",
+        name=quote(s.full_name),
+        klass=quote(s.class_name),
+        dob=f"{s.birth_date:%d.%m.%Y}" if s.birth_date else dash,
+        status=t(lang, f"status_{s.register_status.value}"),
+        grounds=quote(s.grounds) if s.grounds else dash,
+        since=f"{s.registered_at:%d.%m.%Y}" if s.registered_at else dash,
+        family=quote(s.family_notes) if s.family_notes else dash,
+        responsible=quote(card.responsible.name) if card.responsible else dash,
+        council=t(lang, "stu_council_mark") if s.for_council else "",
+        notes=tp(lang, "n_notes", card.notes_total),
+        lines="\n".join(lines) or t(lang, "stu_chron_empty"),
+    )
+
+
+# --- finding ------------------------------------------------------------------------------------
+
+
+async def start(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    person: Person,
+    lang: str,
+    command: CommandObject | None = None,
+) -> None:
+    await state.clear()
+    if not _may_read_any(person):
+        await message.answer(t(lang, "not_allowed"))
+        return
+    own = students.readable_class(person)
+    if command is not None and command.args:
+        await _results(message, session, person, lang, command.args)
+        return
+    if own is not None:
+        found = await students.students_of_class(session, own)
+        await state.set_state(StudentForm.search)
+        await message.answer(
+            t(lang, "inc_pick_in_class", klass=own), reply_markup=results_kb(found)
+        )
+        return
+    await state.set_state(StudentForm.search)
+    await message.answer(t(lang, "stu_ask"))
+
+
+async def _results(
+    message: Message, session: AsyncSession, person: Person, lang: str, query: str
+) -> None:
+    found = await students.search(session, query, only_class=students.readable_class(person))
+    if not found:
+        await message.answer(t(lang, "inc_found_none", query=quote(" ".join(query.split())[:60])))
+        return
+    await message.answer(t(lang, "inc_found"), reply_markup=results_kb(found))
+
+
+async def search_typed(message: Message, session: AsyncSession, person: Person, lang: str) -> None:
+    if not _may_read_any(person):
+        await message.answer(t(lang, "not_allowed"))
+        return
+    await _results(message, session, person, lang, message.text or "")
+
+
+# --- the card -----------------------------------------------------------------------------------
+
+
+async def _card_view(
+    session: AsyncSession, student_id: int, person: Person, lang: str, clock: Clock, tz: Any
+) -> tuple[str, InlineKeyboardMarkup] | str:
+    """The card's text and buttons, or the text key saying why not."""
+    try:
+        found = await students.open_card(session, student_id, person, clock.now())
+    except NotAllowed:
+        return "not_allowed"
+    if found is None:
+        return "stale_button"
+    ids = {line.session_id for line in found.chronology if line.session_id}
+    numbers = {}
+    for sid in ids:
+        row = await session.get(CouncilSession, sid)
+        if row is not None:
+            numbers[sid] = row.number
+    return render_card(lang, found, tz, numbers), card_kb(lang, found.student, person)
+
+
+async def _show(query: CallbackQuery, text: str, kb: InlineKeyboardMarkup | None) -> None:
+    if isinstance(query.message, Message):
+        try:
+            await query.message.edit_text(text, reply_markup=kb)
+        except TelegramBadRequest as exc:
+            if "not modified" not in exc.message:
+                raise
+    await query.answer()
+
+
+async def card(
+    query: CallbackQuery,
+    callback_data: StudentCb,
+    state: FSMContext,
+    session: AsyncSession,
+    person: Person,
+    lang: str,
+    clock: Clock,
+    calendar: SchoolCalendar,
+) -> None:
+    view = await _card_view(session, callback_data.id, person, lang, clock, calendar.tz)
+    if isinstance(view, str):
+        await query.answer(t(lang, view), show_alert=True)
+        return
+    await state.clear()
+    text, kb = view
+    if isinstance(query.message, Message) and query.message.reply_markup is not None and any(
+        b.callback_data and b.callback_data.startswith("n1:") for row in
+        query.message.reply_markup.inline_keyboard for b in row
+    ):  # fmt: skip
+        # Opened from a note: keep the note on screen and show the card below it.
+        await query.message.answer(text, reply_markup=kb)
+        await query.answer()
+        return
+    await _show(query, text, kb)
+
+
+async def _refused(query: CallbackQuery, lang: str, exc: Exception) -> None:
+    key = "stu_card_changed" if isinstance(exc, CardChanged) else "not_allowed"
+    await query.answer(t(lang, key)[:200], show_alert=True)
+
+
+async def note(
+    query: CallbackQuery,
+    callback_data: StudentCb,
+    state: FSMContext,
+    session: AsyncSession,
+    person: Person,
+    lang: str,
+) -> None:
+    student = await session.get(Student, callback_data.id)
+    if student is None or not (
+        can(person.roles, Perm.FILE_INCIDENT) and students.can_read(person, student.class_name)
+    ):
+        await query.answer(t(lang, "not_allowed"), show_alert=True)
+        return
+    await begin_with_student(query, state, session, lang, student)
+
+
+async def status_menu(
+    query: CallbackQuery,
+    callback_data: StudentCb,
+    session: AsyncSession,
+    person: Person,
+    lang: str,
+) -> None:
+    student = await session.get(Student, callback_data.id, populate_existing=True)
+    if student is None or not can(person.roles, Perm.MANAGE_REGISTER):
+        await query.answer(t(lang, "not_allowed"), show_alert=True)
+        return
+    if student.version != callback_data.ver:
+        await _refused(query, lang, CardChanged())
+        return
+    builder = InlineKeyboardBuilder()
+    for status in RegisterStatus:
+        mark = "☑️ " if status is student.register_status else ""
+        builder.button(
+            text=mark + t(lang, f"status_{status.value}"),
+            callback_data=StudentCb(
+                action=StudentAction.SET, id=callback_data.id, ver=callback_data.ver,
+                value=status.value,
+            ),
+        )  # fmt: skip
+    builder.button(
+        text=t(lang, "btn_back"),
+        callback_data=StudentCb(action=StudentAction.CARD, id=callback_data.id),
+    )
+    builder.adjust(1)
+    await _show(
+        query, t(lang, "stu_status_pick", name=quote(student.full_name)), builder.as_markup()
+    )
+
+
+async def status_session(
+    query: CallbackQuery,
+    callback_data: StudentCb,
+    session: AsyncSession,
+    person: Person,
+    lang: str,
+    clock: Clock,
+) -> None:
+    if not can(person.roles, Perm.MANAGE_REGISTER):
+        await query.answer(t(lang, "not_allowed"), show_alert=True)
+        return
+    builder = InlineKeyboardBuilder()
+    for row in await students.council_sessions(session, clock.now()):
+        assert row.id is not None
+        builder.button(
+            text=t(lang, "btn_session", n=row.number),
+            callback_data=StudentCb(
+                action=StudentAction.SESSION, id=callback_data.id, ver=callback_data.ver,
+                value=callback_data.value, id2=row.id,
+            ),
+        )  # fmt: skip
+    builder.button(
+        text=t(lang, "btn_no_session"),
+        callback_data=StudentCb(
+            action=StudentAction.SESSION, id=callback_data.id, ver=callback_data.ver,
+            value=callback_data.value,
+        ),
+    )  # fmt: skip
+    builder.adjust(1)
+    await _show(query, t(lang, "stu_session_pick"), builder.as_markup())
+
+
+async def status_save(
+    query: CallbackQuery,
+    callback_data: StudentCb,
+    session: AsyncSession,
+    person: Person,
+    lang: str,
+    clock: Clock,
+    calendar: SchoolCalendar,
+) -> None:
+    try:
+        status = RegisterStatus(callback_data.value)
+        await students.set_status(
+            session,
+            student_id=callback_data.id,
+            seen_version=callback_data.ver,
+            status=status,
+            actor=person,
+            now=clock.now(),
+            tz=calendar.tz,
+            council_session_id=callback_data.id2 or None,
+        )
+    except ValueError:
+        await query.answer(t(lang, "stale_button"), show_alert=True)
+        return
+    except (CardChanged, NotAllowed) as exc:
+        await _refused(query, lang, exc)
+        return
+    log.info("student %s: register status set by person %s", callback_data.id, person.id)
+    view = await _card_view(session, callback_data.id, person, lang, clock, calendar.tz)
+    if isinstance(view, str):
+        await query.answer(t(lang, view), show_alert=True)
+        return
+    await _show(query, *view)
+
+
+async def flag(
+    query: CallbackQuery,
+    callback_data: StudentCb,
+    session: AsyncSession,
+    person: Person,
+    lang: str,
+    clock: Clock,
+    calendar: SchoolCalendar,
+) -> None:
+    try:
+        await students.update_card(
+            session,
+            student_id=callback_data.id,
+            seen_version=callback_data.ver,
+            actor=person,
+            now=clock.now(),
+            for_council=callback_data.action is StudentAction.FLAG,
+        )
+    except (CardChanged, NotAllowed) as exc:
+        await _refused(query, lang, exc)
+        return
+    view = await _card_view(session, callback_data.id, person, lang, clock, calendar.tz)
+    if isinstance(view, str):
+        await query.answer(t(lang, view), show_alert=True)
+        return
+    await _show(query, *view)
+
+
+async def family_start(
+    query: CallbackQuery,
+    callback_data: StudentCb,
+    state: FSMContext,
+    session: AsyncSession,
+    person: Person,
+    lang: str,
+) -> None:
+    student = await session.get(Student, callback_data.id, populate_existing=True)
+    if student is None or not students.can_read(person, student.class_name):
+        await query.answer(t(lang, "not_allowed"), show_alert=True)
+        return
+    await state.set_state(StudentForm.family)
+    await state.update_data(student=callback_data.id, ver=callback_data.ver)
+    assert isinstance(query.message, Message)
+    await query.message.answer(t(lang, "stu_family_ask"))
+    await query.answer()
+
+
+async def family_typed(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    person: Person,
+    lang: str,
+    clock: Clock,
+    calendar: SchoolCalendar,
+) -> None:
+    text = " ".join((message.text or "").split(" ")).strip()
+    if len(text) > students.NOTES_MAX:
+        await message.answer(t(lang, "too_long", size=len(text), limit=students.NOTES_MAX))
+        return
+    data = await state.get_data()
+    await state.clear()
+    try:
+        await students.update_card(
+            session,
+            student_id=data["student"],
+            seen_version=data["ver"],
+            actor=person,
+            now=clock.now(),
+            family_notes=None if text in ("", "-") else text,
+        )
+    except (CardChanged, NotAllowed) as exc:
+        key = "stu_card_changed" if isinstance(exc, CardChanged) else "not_allowed"
+        await message.answer(t(lang, key))
+        return
+    view = await _card_view(session, data["student"], person, lang, clock, calendar.tz)
+    if isinstance(view, str):
+        await message.answer(t(lang, view))
+        return
+    await message.answer(t(lang, "stu_saved"))
+    await message.answer(view[0], reply_markup=view[1])
