@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from bot.backup import add_backup_commands
     from bot.cli_core import add_core_commands
     from bot.cli_staff import add_staff_commands
     from bot.demo import add_demo_command
@@ -19,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_core_commands(sub)
     add_staff_commands(sub)
     add_demo_command(sub)
+    add_backup_commands(sub)
     return parser
 
 

@@ -52,6 +52,12 @@ async def start_scheduler(dispatcher: Dispatcher, **data: Any) -> None:
     from bot.scheduler import jobs
 
     await jobs.start(dispatcher, **data)
+    scheduler = dispatcher.workflow_data.get("scheduler")
+    if scheduler is not None:  # the nightly backup rides on the same APScheduler
+        from bot.backup import schedule_nightly_backup
+
+        calendar = data["calendar"]
+        schedule_nightly_backup(scheduler, data["settings"].database_url, calendar.tz)
 
 
 async def stop_scheduler(dispatcher: Dispatcher) -> None:
