@@ -6,7 +6,18 @@ from aiogram import Router
 
 
 def get_routers() -> list[Router]:
-    from bot.handlers import admin, assign, common, fallback, incidents, start, students, tasks
+    from bot.handlers import (
+        admin,
+        assign,
+        common,
+        fallback,
+        incidents,
+        sessions,
+        start,
+        status,
+        students,
+        tasks,
+    )
 
     # Order matters: the fallback router comes last and answers whatever nobody else took.
     return [
@@ -17,5 +28,7 @@ def get_routers() -> list[Router]:
         tasks.router_factory(),
         incidents.router_factory(),
         students.router_factory(),
+        sessions.router_factory(),
+        status.router_factory(),
         fallback.router_factory(),
     ]
