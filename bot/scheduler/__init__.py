@@ -1,1 +1,2 @@
-"""Sending side of the scheduler: the outbox (`bot.scheduler.outbox`)."""
+"""The scheduler: `planner` (what is due, pure), `jobs` (the tick that enqueues it) and
+`outbox` (sending every message once, paced)."""

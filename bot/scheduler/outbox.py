@@ -127,6 +127,8 @@ LEASE_NAME: Final = "outbox"
 # never loses the lease in the middle of a send.
 DEFAULT_LEASE_TTL_S: Final = 90.0
 
+_GRID_SLACK: Final = 0.1  # of a slot: how late a send may be and still keep the pacing grid
+
 KIND_UNREACHABLE_ADMIN: Final = "unreachable_admin"
 KIND_FAILED_ADMIN: Final = "delivery_failed_admin"
 _ADMIN_KINDS: Final = frozenset({KIND_UNREACHABLE_ADMIN, KIND_FAILED_ADMIN})
@@ -570,6 +572,8 @@ class Outbox:
         return stats
 
     async def _drain(self, stats: DrainStats, limit: int | None) -> None:
+        now = self._monotonic()
+        self._chat_ready = {c: t for c, t in self._chat_ready.items() if t > now}
         queue: list[_Row] = []
         in_flight: dict[int, asyncio.Task[None]] = {}  # chat_id -> its send
         claimed = 0
@@ -614,9 +618,14 @@ class Outbox:
             while in_flight:
                 await asyncio.wait(in_flight.values())
                 self._reap(in_flight)
-        finally:
+        except asyncio.CancelledError:
+            # Shutting down: sends in flight are abandoned; their rows stay "sending" and the
+            # next drain resends them (see the module docstring).
             for task in in_flight.values():
                 task.cancel()
+            raise
+        finally:
+            # On any other error the sends already started finish and are recorded.
             if in_flight:
                 await asyncio.gather(*in_flight.values(), return_exceptions=True)
 
@@ -658,7 +667,13 @@ class Outbox:
                 self._chat_ready.get(chat_id, float("-inf")),
             )
             if start <= now:
-                self._next_slot = now + 1.0 / self.rate_per_s
+                interval = 1.0 / self.rate_per_s
+                # Keep to the grid when only a wake-up overshoot (a fraction of a slot) made
+                # us late, so overshoots do not add up and eat into the rate; after a longer
+                # gap start a fresh grid (no catch-up burst).
+                late = now - self._next_slot
+                on_grid = 0.0 <= late <= interval * _GRID_SLACK
+                self._next_slot = (self._next_slot if on_grid else now) + interval
                 self._chat_ready[chat_id] = now + self.per_chat_interval_s
                 return
             await self._sleep(start - now)
