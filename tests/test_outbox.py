@@ -34,6 +34,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.scheduler.outbox import (
     DrainStats,
     Outbox,
+    cancel,
     enqueue,
     split_message,
     telegram_length,
@@ -538,6 +539,17 @@ async def test_long_text_is_sent_as_ordered_parts_markup_on_the_last(
     assert stats.sent == 3
     assert [s.text for s in tg.sent] == [r.text for r in stored]
     assert [s.reply_markup is not None for s in tg.sent] == [False, False, True]
+
+
+async def test_cancel_takes_back_every_unsent_part(session_pool, make_outbox, tg) -> None:
+    text = "\n".join(f"line {n} " + "x" * 90 for n in range(100))
+    await put(session_pool, "long", 100, text=text)
+    await put(session_pool, "long-other", 100)
+    async with session_pool() as session:
+        assert await cancel(session, "long") == 3
+        await session.commit()
+    assert (await make_outbox().drain()).sent == 1
+    assert [s.text for s in tg.sent] == ["Reminder long-other"]
 
 
 async def test_crash_between_parts_does_not_resend_earlier_parts(
