@@ -1,0 +1,266 @@
+"""Benchmark: one reminder to every member of staff through the outbox, in real time.
+
+Against the fake Telegram server (fakegram) with Telegram's flood limits switched on (30
+messages/s per bot with a burst of 30, about 1/s per private chat), it prints for each run the
+messages per second achieved against the 30/s ceiling, the 429 answers received, duplicates
+(chats that got the reminder twice) and losses (chats that got nothing):
+
+* the physical baseline: the fake server's own capacity with the limits off (unpaced
+  concurrent calls) and a bare aiogram loop of ``send_message`` paced at 25/s;
+* the outbox at 25/s and at 28/s (`bot.scheduler.outbox.DEFAULT_RATE_PER_S`);
+* the same with 5% of calls answered 502 (retried after the outbox's backoff, so the run
+  ends with a tail of retries: both the sending rate and the time to reach everyone are shown).
+
+    .venv/bin/python -m bench.bench_fanout             # 1,000 staff
+    .venv/bin/python -m bench.bench_fanout --quick     # 200 staff
+    .venv/bin/python -m bench.bench_fanout --staff 500 --rates 25,28,29 --fail 0.05
+
+Real sleeps here: this measures wall-clock throughput. Nothing runs at import time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
+from sqlmodel import col, func, select
+
+from bot.scheduler.outbox import DEFAULT_RATE_PER_S, DrainStats, Outbox, enqueue
+from db.engine import create_engine, create_session_pool, upgrade_database
+from db.models import Reminder, ReminderState
+from fakegram import FakeTelegram, FakeUser
+
+CEILING = 30.0
+TEXT = "⏰ <b>Ертең кеңес отырысы</b> 14:00, 204-кабинет. / Завтра заседание совета в 14:00."
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@dataclass
+class Result:
+    label: str
+    sent: int
+    seconds: float  # from the first send to the last delivery
+    send_rate: float  # messages per second while sending
+    too_many: int
+    duplicates: int
+    losses: int
+    note: str = ""
+
+    def row(self) -> str:
+        return (
+            f"{self.label:<34} {self.sent:>6} {self.seconds:>8.1f} {self.send_rate:>8.1f} "
+            f"{self.send_rate / CEILING:>6.0%} {self.too_many:>5} {self.duplicates:>5} "
+            f"{self.losses:>6}  {self.note}"
+        )
+
+
+HEADER = (
+    f"{'run':<34} {'sent':>6} {'secs':>8} {'msg/s':>8} {'of30':>6} {'429s':>5} "
+    f"{'dups':>5} {'lost':>6}"
+)
+
+
+def limited_server() -> FakeTelegram:
+    fake = FakeTelegram()
+    fake.rate_limits.configure(enabled=True, strict=False)  # 30/s global, ~1/s per chat
+    return fake
+
+
+def make_staff(fake: FakeTelegram, n: int) -> list[FakeUser]:
+    return [fake.user(id=100_000 + k, started=True) for k in range(n)]
+
+
+def count(fake: FakeTelegram, users: Sequence[FakeUser]) -> tuple[int, int, int]:
+    """(429 answers, chats that got more than one message, chats that got none)."""
+    too_many = sum(1 for error in fake.errors if error.status == 429)
+    received = [len(user.bot_messages) for user in users]
+    return too_many, sum(1 for n in received if n > 1), sum(1 for n in received if n == 0)
+
+
+async def server_capacity(n: int, concurrency: int = 16) -> Result:
+    """How fast the fake server answers sendMessage at all (limits off, unpaced)."""
+    async with FakeTelegram() as fake:
+        users = make_staff(fake, n)
+        bot = fake.make_bot()
+        queue = list(users)
+        started = time.monotonic()
+
+        async def worker() -> None:
+            while queue:
+                user = queue.pop()
+                await bot.send_message(user.id, TEXT, parse_mode="HTML")
+
+        try:
+            await asyncio.gather(*(worker() for _ in range(concurrency)))
+        finally:
+            await bot.session.close()
+        seconds = time.monotonic() - started
+        too_many, dups, lost = count(fake, users)
+    return Result(
+        "fake server, limits off (ceiling)",
+        n,
+        seconds,
+        n / seconds,
+        too_many,
+        dups,
+        lost,
+        f"{concurrency} concurrent, unpaced",
+    )
+
+
+async def bare_loop(n: int, rate: float = 25.0) -> Result:
+    """A plain aiogram loop: one send_message every 1/rate s, 429 honoured, no database."""
+    async with limited_server() as fake:
+        users = make_staff(fake, n)
+        bot = fake.make_bot()
+        started = time.monotonic()
+        sent = 0
+        try:
+            for k, user in enumerate(users):
+                await asyncio.sleep(max(0.0, started + k / rate - time.monotonic()))
+                while True:
+                    try:
+                        await bot.send_message(user.id, TEXT, parse_mode="HTML")
+                    except TelegramRetryAfter as exc:
+                        await asyncio.sleep(exc.retry_after)
+                        continue
+                    sent += 1
+                    break
+        finally:
+            await bot.session.close()
+        seconds = time.monotonic() - started
+        too_many, dups, lost = count(fake, users)
+    return Result(
+        f"bare aiogram loop @ {rate:g}/s", sent, seconds, sent / seconds, too_many, dups, lost
+    )
+
+
+async def outbox_run(n: int, rate: float, fail: float, workdir: Path) -> Result:
+    url = f"sqlite+aiosqlite:///{workdir / f'bench-{n}-{rate:g}-{fail:g}.db'}"
+    await asyncio.to_thread(upgrade_database, url)
+    engine = create_engine(url)
+    pool = create_session_pool(engine)
+    clock = SystemClock()
+    try:
+        async with limited_server() as fake:
+            users = make_staff(fake, n)
+            now = clock.now()
+            async with pool() as session:
+                for user in users:
+                    await enqueue(
+                        session,
+                        dedup_key=f"council-4|person:{user.id}|day_before",
+                        chat_id=user.id,
+                        text=TEXT,
+                        kind="day_before",
+                        due_at=now,
+                        now=now,
+                    )
+                await session.commit()
+            if fail:
+                fake.faults.fail_randomly(fail, status=502, seed=7)
+            bot = fake.make_bot()
+            outbox = Outbox(bot, pool, clock, rate_per_s=rate, holder="bench")
+            totals = DrainStats()
+            started = time.monotonic()
+            try:
+                while True:
+                    totals += await outbox.drain()
+                    async with pool() as session:
+                        pending, next_at = (
+                            await session.exec(
+                                select(func.count(), func.min(Reminder.next_attempt_at)).where(
+                                    col(Reminder.state) == ReminderState.PENDING
+                                )
+                            )
+                        ).one()
+                    if not pending:
+                        break
+                    await asyncio.sleep(max(0.0, (next_at - clock.now()).total_seconds()))
+            finally:
+                await bot.session.close()
+            seconds = time.monotonic() - started
+            too_many, dups, lost = count(fake, users)
+            injected = sum(1 for error in fake.errors if error.status == 502)
+    finally:
+        await engine.dispose()
+    label = f"outbox @ {rate:g}/s" + (f", {fail:.0%} 5xx" if fail else "")
+    note = f"{injected} 502s injected, {totals.retried} retried, {totals.failed} failed"
+    if totals.rate_limited != too_many:
+        note += f" (outbox counted {totals.rate_limited} 429s)"
+    return Result(
+        label,
+        totals.sent,
+        seconds,
+        totals.sent / totals.duration if totals.duration else 0.0,
+        too_many,
+        dups,
+        lost,
+        note,
+    )
+
+
+async def main_async(args: argparse.Namespace) -> int:
+    n = 200 if args.quick else args.staff
+    rates = [float(r) for r in args.rates.split(",")]
+    print(f"Fan-out of one reminder to {n} staff (private chats), real time.")
+    print(f"Limits on the fake server: {CEILING:g}/s per bot (burst 30), 1/s per chat (burst 3).")
+    print(f"Outbox default rate: {DEFAULT_RATE_PER_S:g}/s. Target: >= 27 msg/s, no 429.\n")
+    print(HEADER)
+    results: list[Result] = []
+
+    def show(result: Result) -> None:
+        results.append(result)
+        print(result.row(), flush=True)
+
+    if not args.skip_baseline:
+        show(await server_capacity(n))
+        show(await bare_loop(n, 25.0))
+    with tempfile.TemporaryDirectory(prefix="kenes-bench-") as tmp:
+        for fail in (0.0, args.fail) if args.fail else (0.0,):
+            for rate in rates:
+                show(await outbox_run(n, rate, fail, Path(tmp)))
+    bad = [r for r in results if r.duplicates or r.losses]
+    if bad:
+        print("\nDUPLICATES OR LOSSES in: " + ", ".join(r.label for r in bad))
+        return 1
+    print("\nmsg/s: messages sent per second of sending (for the outbox, the drains' own time;")
+    print("with 5xx the 'secs' column also includes waiting out the last retries' backoff).")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--staff", type=int, default=1000, help="number of staff (chats)")
+    parser.add_argument("--quick", action="store_true", help="200 staff")
+    parser.add_argument("--rates", default="25,28", help="outbox rates to try, comma-separated")
+    parser.add_argument("--fail", type=float, default=0.05, help="share of calls answered 502")
+    parser.add_argument("--skip-baseline", action="store_true", help="outbox runs only")
+    parser.add_argument("-v", "--verbose", action="store_true", help="outbox logs at INFO")
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.ERROR,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return asyncio.run(main_async(args))
+    except TelegramAPIError as exc:
+        print(f"unexpected Telegram error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
