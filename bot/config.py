@@ -32,3 +32,10 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Aqtobe"
     default_language: str = "kk"
     log_level: str = "INFO"
+    # Outgoing messages: a global pace under Telegram's 30/s (see bot.scheduler.outbox).
+    outbox_rate_per_s: float = Field(default=28.0, gt=0, le=30)
+    # Reminders are not sent in these hours (local time), nor on days without school.
+    quiet_start_hour: int = Field(default=21, ge=0, le=23)
+    quiet_end_hour: int = Field(default=8, ge=0, le=23)
+    backup_dir: Path = Path("data/backups")
+    backup_keep: int = Field(default=14, ge=1)

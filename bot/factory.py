@@ -49,7 +49,14 @@ def create_dispatcher(
     **extra: Any,
 ) -> Dispatcher:
     from bot.handlers import get_routers
-    from bot.lifecycle import on_shutdown, on_startup, start_scheduler, stop_scheduler
+    from bot.lifecycle import (
+        on_shutdown,
+        on_startup,
+        start_outbox,
+        start_scheduler,
+        stop_outbox,
+        stop_scheduler,
+    )
     from bot.middlewares import AccessMiddleware, DbSessionMiddleware
 
     dp = Dispatcher(
@@ -66,6 +73,8 @@ def create_dispatcher(
     dp.include_routers(*get_routers())
     dp.startup.register(on_startup)
     dp.shutdown.register(on_shutdown)
+    dp.startup.register(start_outbox)
     dp.startup.register(start_scheduler)
     dp.shutdown.register(stop_scheduler)
+    dp.shutdown.register(stop_outbox)
     return dp

@@ -60,6 +60,31 @@ async def start_scheduler(dispatcher: Dispatcher, **data: Any) -> None:
         schedule_nightly_backup(scheduler, data["settings"].database_url, calendar.tz)
 
 
+async def start_outbox(dispatcher: Dispatcher, bot: Bot, **data: Any) -> None:
+    """The sender of the outbox runs beside polling; the tick wakes it (`bot.scheduler.jobs`)."""
+    import asyncio
+
+    from bot.scheduler.outbox import Outbox
+
+    if not data.get("outbox_enabled", True):
+        return
+    settings = data["settings"]
+    outbox = Outbox(
+        bot, data["session_pool"], data["clock"], rate_per_s=settings.outbox_rate_per_s
+    )
+    dispatcher["outbox"] = outbox
+    dispatcher["outbox_task"] = asyncio.create_task(outbox.run_forever(), name="outbox")
+
+
+async def stop_outbox(dispatcher: Dispatcher) -> None:
+    outbox = dispatcher.workflow_data.pop("outbox", None)
+    task = dispatcher.workflow_data.pop("outbox_task", None)
+    if outbox is None or task is None:
+        return
+    outbox.stop()
+    await task
+
+
 async def stop_scheduler(dispatcher: Dispatcher) -> None:
     from bot.scheduler import jobs
 

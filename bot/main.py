@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from dataclasses import replace
+from datetime import time
 from zoneinfo import ZoneInfo
 
 from bot.clock import SystemClock
@@ -32,6 +34,7 @@ def run() -> int:
 async def amain(settings: Settings) -> int:
     from bot.core.calendar import CalendarError, find_calendar, load_calendar
     from bot.core.plan import PlanError, load_plan
+    from bot.core.schedule import DEFAULT_POLICY
     from bot.factory import create_bot, create_dispatcher
     from db.engine import create_engine, create_session_pool, upgrade_database
 
@@ -41,7 +44,12 @@ async def amain(settings: Settings) -> int:
         plan = load_plan(settings.plan_path)
         calendar_path = settings.calendar_path or find_calendar(CALENDAR_DIR, clock.now().date())
         calendar = load_calendar(calendar_path)
-    except (PlanError, CalendarError) as exc:
+        policy = replace(
+            DEFAULT_POLICY,
+            quiet_start=time(settings.quiet_start_hour),
+            quiet_end=time(settings.quiet_end_hour),
+        )
+    except (PlanError, CalendarError, ValueError) as exc:
         print(f"cannot start: {exc}", file=sys.stderr)
         return 1
     await asyncio.to_thread(upgrade_database, settings.database_url)
@@ -54,6 +62,7 @@ async def amain(settings: Settings) -> int:
             plan=plan,
             calendar=calendar,
             clock=clock,
+            reminder_policy=policy,
         )
         await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
     finally:

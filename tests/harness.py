@@ -122,6 +122,7 @@ async def kenes_app(
     )
     # Tests drive time: the scheduler's own minute ticks stay off unless a test asks for them.
     extra.setdefault("scheduler_enabled", False)
+    extra.setdefault("outbox_enabled", False)  # tests drain the outbox by hand
     engine = create_engine(db_url)
     app = Kenes(
         fake=fake,

@@ -185,3 +185,18 @@ async def test_a_reassigned_item_reminds_its_new_person(
         await step(kenes, clock.now())
         assert any("1.11" in m.text for m in ilyasova.bot_messages), ilyasova.transcript()
         assert not any("1.11" in m.text for m in amangeldi.bot_messages), amangeldi.transcript()
+
+
+async def test_the_running_outbox_sends_what_the_tick_planned(
+    fakegram: FakeTelegram, db_url: str, clock: ManualClock
+) -> None:
+    """Production wiring: the sender runs beside polling and the tick wakes it."""
+    async with kenes_app(fakegram, db_url, clock, outbox_enabled=True) as kenes:
+        psych = await kenes.join("rakhimzhanova-ar", "Айгүл")
+        kenes.clock.set(at(11, 25, 8, 30))
+        assert (await tick(ctx_of(kenes), kenes.clock.now())).enqueued >= 1
+        reminder = await psych.next_message()
+        assert "3.3." in reminder.text
+    async with kenes.pool() as session:
+        rows = (await session.exec(select(Reminder))).all()
+    assert rows and all(str(r.state) == "sent" for r in rows)
