@@ -134,7 +134,14 @@ async def nightly_backup(
 
 
 def schedule_nightly_backup(
-    scheduler: Any, database_url: str, tz: tzinfo, *, hour: int = 2, minute: int = 30
+    scheduler: Any,
+    database_url: str,
+    tz: tzinfo,
+    *,
+    backup_dir: Path | None = None,
+    keep: int = DEFAULT_KEEP,
+    hour: int = 2,
+    minute: int = 30,
 ) -> None:
     """Add the nightly backup to an APScheduler (in-memory job store: plain arguments only)."""
     from apscheduler.triggers.cron import CronTrigger
@@ -143,7 +150,7 @@ def schedule_nightly_backup(
         scheduler.add_job(
             nightly_backup,
             CronTrigger(hour=hour, minute=minute, timezone=tz),
-            args=[database_url, tz],
+            args=[database_url, tz, backup_dir, keep],
             id=NIGHTLY_JOB_ID,
             replace_existing=True,
             coalesce=True,

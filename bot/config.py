@@ -37,5 +37,6 @@ class Settings(BaseSettings):
     # Reminders are not sent in these hours (local time), nor on days without school.
     quiet_start_hour: int = Field(default=21, ge=0, le=23)
     quiet_end_hour: int = Field(default=8, ge=0, le=23)
-    backup_dir: Path = Path("data/backups")
+    # Nightly SQLite backups (02:30 local): where (empty: beside the database), how many kept.
+    backup_dir: Path | None = None
     backup_keep: int = Field(default=14, ge=1)

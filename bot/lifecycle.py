@@ -57,7 +57,14 @@ async def start_scheduler(dispatcher: Dispatcher, **data: Any) -> None:
         from bot.backup import schedule_nightly_backup
 
         calendar = data["calendar"]
-        schedule_nightly_backup(scheduler, data["settings"].database_url, calendar.tz)
+        settings = data["settings"]
+        schedule_nightly_backup(
+            scheduler,
+            settings.database_url,
+            calendar.tz,
+            backup_dir=settings.backup_dir,
+            keep=settings.backup_keep,
+        )
 
 
 async def start_outbox(dispatcher: Dispatcher, bot: Bot, **data: Any) -> None:
