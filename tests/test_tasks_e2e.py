@@ -200,3 +200,36 @@ async def test_the_running_outbox_sends_what_the_tick_planned(
     async with kenes.pool() as session:
         rows = (await session.exec(select(Reminder))).all()
     assert rows and all(str(r.state) == "sent" for r in rows)
+
+
+async def test_a_registered_students_analysis_reminds_and_is_reported_once(app: Kenes) -> None:
+    """3.1: registration starts the initial analysis at once, a task with reminders and a Done
+    button like any other; the reminder names no child."""
+    from bot.services import students
+    from db.models import Person as DbPerson
+    from db.models import RegisterStatus, Student
+
+    psych = await app.join("rakhimzhanova-ar", "Айгүл")
+    async with app.pool() as session:
+        sp = (await session.exec(select(DbPerson).where(DbPerson.key == "amangeldi-sm"))).one()
+        student = Student(full_name="Ким Олег", class_name="7Ә")
+        session.add(student)
+        await session.commit()
+        assert student.id is not None
+        await students.set_status(
+            session, student_id=student.id, seen_version=1, status=RegisterStatus.INTRA_SCHOOL,
+            actor=sp, now=app.clock.now(), tz=TZ,
+        )  # fmt: skip
+    await step(app, at(11, 24, 9, 1))
+    reminder = next(m for m in psych.bot_messages if f"#{student.id}" in m.text)
+    assert "Ким" not in reminder.text and "7Ә" in reminder.text
+    done = reminder.button("✅ Орындалды")
+    assert done is not None
+    await psych.tap_data(reminder, done["callback_data"])  # a double tap: the same data twice
+    await psych.tap_data(reminder, done["callback_data"])
+    await psych.next_callback_answer()
+    async with app.pool() as session:
+        events = (
+            await session.exec(select(ReportEvent).where(ReportEvent.status == ReportStatus.DONE))
+        ).all()
+    assert len(events) == 1

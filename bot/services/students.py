@@ -38,7 +38,13 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.calendar import SchoolCalendar
-from bot.core.schedule import Occurrence, ReminderMoment
+from bot.core.schedule import (
+    DEFAULT_POLICY,
+    Occurrence,
+    ReminderMoment,
+    ReminderPolicy,
+    place_reminder,
+)
 from bot.permissions import Perm, can
 from bot.services.staff import audit
 from db.models import (
@@ -533,6 +539,7 @@ async def student_occurrences(
     start: datetime,
     end: datetime,
     config: AnalysisConfig = DEFAULT_ANALYSIS,
+    policy: ReminderPolicy = DEFAULT_POLICY,
 ) -> list[Occurrence]:
     """The analyses of registered students whose window overlaps ``start..end``, as plan-like
     task occurrences for the reminder planner (kind ``"task"``, rule ``"per_student"``).
@@ -591,9 +598,12 @@ async def student_occurrences(
                     people=people,
                     groups=config.groups,
                     responsible_names=(),
-                    reminders=(
-                        ReminderMoment("morning_of", window),
-                        ReminderMoment("day_before", due - timedelta(days=1)),
+                    reminders=tuple(
+                        ReminderMoment(kind, place_reminder(calendar, policy, at, window, due))
+                        for kind, at in (
+                            ("morning_of", window),
+                            ("day_before", due - timedelta(days=1)),
+                        )
                     ),
                 )
             )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
@@ -34,6 +34,7 @@ from bot.scheduler.planner import (
     extra_occurrence,
     next_allowed,
 )
+from bot.services.students import student_occurrences
 from bot.texts import t, tp
 from db.models import (
     Account,
@@ -149,10 +150,21 @@ async def load_overrides(
         )
     ).all()
     closed.update(shut)
+    # The per-student work of 3.1/3.2: analyses of registered students (bot.services.students).
+    lo, hi = calendar.span
+    extra += await student_occurrences(
+        session,
+        calendar,
+        datetime.combine(lo, time.min, calendar.tz),
+        datetime.combine(hi, time.max, calendar.tz),
+        policy=policy,
+    )
     return Overrides(times, places, frozenset(closed), tuple(extra))
 
 
-_CACHE: dict[tuple[object, ...], list[Occurrence]] = {}
+# Values keep the plan and calendar they were computed for: a key holds their ids, and an id
+# may be reused by a new object once the old one is gone (reassignments make new plans).
+_CACHE: dict[tuple[object, ...], tuple[Plan, SchoolCalendar, list[Occurrence]]] = {}
 
 
 def occurrences_around(
@@ -168,7 +180,8 @@ def occurrences_around(
     """The plan's occurrences due from `today - back` to `today + ahead`, plus the extra ones,
     sorted by due. Cached per day and overrides (a tick each minute computes once a day)."""
     cache_key = (id(plan), id(calendar), today, back, ahead, policy, overrides.fingerprint)
-    found = _CACHE.get(cache_key)
+    entry = _CACHE.get(cache_key)
+    found = entry[2] if entry is not None and entry[0] is plan and entry[1] is calendar else None
     if found is None:
         start, end = today - back, today + ahead
         lo, hi = calendar.span
@@ -179,7 +192,7 @@ def occurrences_around(
         found.sort(key=lambda o: o.due)
         if len(_CACHE) > 16:
             _CACHE.clear()
-        _CACHE[cache_key] = found
+        _CACHE[cache_key] = (plan, calendar, found)
     return found
 
 
