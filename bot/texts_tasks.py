@@ -80,6 +80,12 @@ TEXTS: dict[str, dict[str, str | dict[str, str]]] = {
     },
     "task_state_comment": {"kk": "💬 Пікіріңіз: {text}", "ru": "💬 Ваш комментарий: {text}"},
     # --- buttons ---------------------------------------------------------------------------
+    "session_cases": {
+        "kk": "Кеңеске қаралатын жағдайлар (3.5):",
+        "ru": "Случаи на рассмотрение совета (3.5):",
+    },
+    "session_case": {"kk": "• оқушы №{student} · {klass}", "ru": "• ученик №{student} · {klass}"},
+    "session_case_notes": {"kk": " (жазбалар: {notes})", "ru": " (записи: {notes})"},
     "btn_task_done": {"kk": "✅ Орындалды", "ru": "✅ Выполнено"},
     "btn_task_snooze": {"kk": "⏰ Кейінге қалдыру", "ru": "⏰ Отложить"},
     "btn_task_cant": {"kk": "⛔ Орындай алмаймын", "ru": "⛔ Не могу"},

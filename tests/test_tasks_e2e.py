@@ -233,3 +233,22 @@ async def test_a_registered_students_analysis_reminds_and_is_reported_once(app: 
             await session.exec(select(ReportEvent).where(ReportEvent.status == ReportStatus.DONE))
         ).all()
     assert len(events) == 1
+
+
+async def test_flagged_cases_ride_on_the_chairs_session_reminder(app: Kenes) -> None:
+    """3.5: a student flagged for the council appears in the next session's reminder, by id and
+    class only, and only for those who may read the cards."""
+    from db.models import Student
+
+    chair = await app.join("eshkeeva-at", "Айнұр")
+    member = await app.join("nugimanova-mk", "Мәдина")
+    async with app.pool() as session:
+        student = Student(full_name="Ким Олег", class_name="7Ә", for_council=True)
+        session.add(student)
+        session.add(CouncilSession(school_year="2026-2027", number=5, scheduled_at=at(12, 17, 15)))
+        await session.commit()
+    await step(app, at(12, 10, 16))  # a week before, at the session's hour
+    to_chair = next(m for m in chair.bot_messages if "№5" in m.text)
+    to_member = next(m for m in member.bot_messages if "№5" in m.text)
+    assert f"оқушы №{student.id} · 7Ә" in to_chair.text and "Ким" not in to_chair.text
+    assert "3.5" not in to_member.text and f"№{student.id} ·" not in to_member.text

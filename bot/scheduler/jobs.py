@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -39,6 +39,7 @@ from bot.core.calendar import SchoolCalendar
 from bot.core.plan import Plan
 from bot.core.schedule import DEFAULT_POLICY, ReminderPolicy
 from bot.keyboards import task_kb
+from bot.permissions import Perm, can
 from bot.scheduler.planner import (
     DEFAULT_CONFIG,
     Escalation,
@@ -47,7 +48,7 @@ from bot.scheduler.planner import (
     Roster,
     plan_reminders,
 )
-from bot.services import tasks
+from bot.services import students, tasks
 from bot.services.assignments import effective_plan
 from db.models import KeyValue, Report, ReportStatus
 from db.models import Occurrence as OccurrenceRow
@@ -102,10 +103,12 @@ async def tick(ctx: AppContext, now: datetime) -> TickResult:
         )
         result.planned = len(due.intents)
         known = await _existing(session, [i.dedup_key for i in due.intents])
-        for intent in due.intents:
-            if intent.dedup_key in known:
-                continue
-            text, markup = _render(intent, roster, reports, overrides, now)
+        fresh = [i for i in due.intents if i.dedup_key not in known]
+        cases: list[students.CouncilCase] = []
+        if any(i.occurrence is not None and i.occurrence.kind == "session" for i in fresh):
+            cases = await students.council_cases(session)  # 3.5: on the agenda by themselves
+        for intent in fresh:
+            text, markup = _render(intent, roster, reports, overrides, now, cases)
             if await _enqueue(session, intent, text, markup, now):
                 result.enqueued += 1
         if due.escalations and due.summary_to:
@@ -165,6 +168,7 @@ def _render(
     reports: dict[tuple[str, int], tasks.ReportView],
     overrides: tasks.Overrides,
     now: datetime,
+    cases: Sequence[students.CouncilCase] = (),
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     lang, occ = intent.lang, intent.occurrence
     if intent.kind == "digest":
@@ -173,7 +177,10 @@ def _render(
     if occ.kind == "session":
         number = occ.ref.removeprefix("council-")
         place = overrides.session_places.get(int(number)) if number.isdigit() else None
-        return tasks.render_session(lang, intent, place), None
+        person = roster.by_id.get(intent.person_id)
+        # Flagged cases (ids and class, never a name) only for those who may read the cards.
+        shown = cases if person is not None and can(person.roles, Perm.READ_ALL_INCIDENTS) else ()
+        return tasks.render_session(lang, intent, place, shown), None
     text = tasks.render_task(
         lang,
         occ,

@@ -34,7 +34,7 @@ from bot.scheduler.planner import (
     extra_occurrence,
     next_allowed,
 )
-from bot.services.students import student_occurrences
+from bot.services.students import CouncilCase, student_occurrences
 from bot.texts import t, tp
 from db.models import (
     Account,
@@ -458,7 +458,12 @@ _SESSION_WHEN = {
 }
 
 
-def render_session(lang: str, intent: Intent, place: str | None = None) -> str:
+def render_session(
+    lang: str,
+    intent: Intent,
+    place: str | None = None,
+    cases: Sequence[CouncilCase] = (),
+) -> str:
     occ = intent.occurrence
     assert occ is not None
     number = occ.ref.removeprefix("council-")
@@ -488,6 +493,14 @@ def render_session(lang: str, intent: Intent, place: str | None = None) -> str:
             reporters = quote(", ".join(line.reporters))
             lines.append(
                 f"{line.number}. {quote(line.title)}" + (f" — {reporters}" * bool(reporters))
+            )
+    if cases and intent.kind != "set_date":
+        lines += ["", t(lang, "session_cases")]
+        for case in cases:
+            notes = ", ".join(f"#{n}" for n in case.incident_ids)
+            lines.append(
+                t(lang, "session_case", student=case.student_id, klass=quote(case.class_name))
+                + (t(lang, "session_case_notes", notes=notes) if notes else "")
             )
     if intent.late:
         lines += ["", t(lang, "task_late")]
