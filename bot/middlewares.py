@@ -18,12 +18,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.access_cache import AccessCache
 from bot.clock import Clock
 from bot.config import Settings
 from bot.permissions import Perm, can
 from bot.services import staff
 from bot.texts import normalize_language, t
-from db.models import AccountState, KeyValue
+from db.models import Account, AccountState, KeyValue, Person
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,15 @@ class DbSessionMiddleware(BaseMiddleware):
             return await handler(event, data)
 
 
+def _cacheable(account: Account, person: Person) -> bool:
+    """Only the everyday state is cached; anything the front door may change is read fresh."""
+    return (
+        person.active
+        and account.state is AccountState.JOINED
+        and account.unreachable_since is None
+    )
+
+
 def _start_payload(update: Update) -> str | None:
     message = update.message
     if message is None or not message.text:
@@ -52,6 +62,9 @@ def _start_payload(update: Update) -> str | None:
 
 class AccessMiddleware(BaseMiddleware):
     """Resolves `person`, `account` and `lang` for the handlers, or answers and stops."""
+
+    def __init__(self, cache: AccessCache | None = None) -> None:
+        self.cache = cache or AccessCache()
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
@@ -72,7 +85,11 @@ class AccessMiddleware(BaseMiddleware):
         if event.my_chat_member is not None:
             return await handler(event, data)  # blocked / unblocked: handled by its router
 
-        found = await staff.account_of(session, user.id)
+        found = self.cache.get(user.id)
+        if found is None:
+            found = await staff.account_of(session, user.id)
+            if found is not None and _cacheable(*found):
+                self.cache.put(user.id, *found)
         if found is None and user.id in settings.admin_ids:
             found = await staff.ensure_admin(
                 session,

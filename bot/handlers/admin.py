@@ -22,7 +22,7 @@ from bot.commands import set_personal_commands
 from bot.core.plan import Plan
 from bot.core.roles import Role
 from bot.escape import quote
-from bot.filters import HasPerm
+from bot.filters import HasPerm, Inline, PrivateChat
 from bot.keyboards import person_card_kb, revoke_confirm_kb, roles_kb, staff_list_kb
 from bot.permissions import Perm
 from bot.services import staff
@@ -37,12 +37,12 @@ NAME_MAX = 80
 
 def router_factory() -> Router:
     router = Router(name="admin")
-    router.message.filter(F.chat.type == "private", HasPerm(Perm.MANAGE_STAFF))
+    router.message.filter(PrivateChat(), HasPerm(Perm.MANAGE_STAFF))
     router.callback_query.filter(HasPerm(Perm.MANAGE_STAFF))
     router.message.register(staff_list, Command("staff"))
     router.message.register(new_person_start, Command("invite"))
-    router.message.register(new_person_name, StaffForm.new_name, F.text)
-    router.message.register(class_entered, StaffForm.class_name, F.text)
+    router.message.register(new_person_name, StaffForm.new_name, Inline(F.text))
+    router.message.register(class_entered, StaffForm.class_name, Inline(F.text))
     router.callback_query.register(page, StaffCb.filter(F.action == StaffAction.PAGE))
     router.callback_query.register(card, StaffCb.filter(F.action == StaffAction.CARD))
     router.callback_query.register(invite, StaffCb.filter(F.action == StaffAction.INVITE))

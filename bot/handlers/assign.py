@@ -16,7 +16,7 @@ from bot.core.assign import assignable_refs
 from bot.core.plan import Plan, Responsible, describe_responsible
 from bot.core.roles import Role
 from bot.escape import quote
-from bot.filters import HasPerm
+from bot.filters import HasPerm, Inline, PrivateChat
 from bot.permissions import Perm
 from bot.services.assignments import effective_plan, reassign
 from bot.states import AssignForm
@@ -28,10 +28,10 @@ TITLE_MAX = 120
 
 def router_factory() -> Router:
     router = Router(name="assign")
-    router.message.filter(F.chat.type == "private", HasPerm(Perm.REASSIGN))
+    router.message.filter(PrivateChat(), HasPerm(Perm.REASSIGN))
     router.callback_query.filter(HasPerm(Perm.REASSIGN))
     router.message.register(start, Command("reassign"))
-    router.message.register(ref_entered, AssignForm.ref, F.text)
+    router.message.register(ref_entered, AssignForm.ref, Inline(F.text))
     router.callback_query.register(
         toggle, AssignForm.people, AssignCb.filter(F.action == AssignAction.TOGGLE)
     )

@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.callbacks import LangCb
 from bot.commands import commands_for
+from bot.filters import Inline, PrivateChat
 from bot.keyboards import language_kb
 from bot.texts import LANGUAGES, t
 from db.models import Account, Language, Person
@@ -17,9 +18,11 @@ from db.models import Account, Language, Person
 
 def router_factory() -> Router:
     router = Router(name="common")
-    router.message.filter(F.chat.type == "private")
+    router.message.filter(PrivateChat())
     router.message.register(cancel, Command("cancel"))
-    router.message.register(cancel, F.text.casefold().in_({"болдырмау", "отмена", "cancel"}))
+    router.message.register(
+        cancel, Inline(F.text.casefold().in_({"болдырмау", "отмена", "cancel"}))
+    )
     router.message.register(help_, Command("help"))
     router.message.register(language, Command("language"))
     router.callback_query.register(language_set, LangCb.filter(F.lang.in_(LANGUAGES)))
@@ -45,7 +48,11 @@ async def language(message: Message, lang: str) -> None:
 async def language_set(
     query: CallbackQuery, callback_data: LangCb, account: Account, session: AsyncSession
 ) -> None:
-    account.language = Language(callback_data.lang)
+    row = await session.get(Account, account.id)  # `account` may be the front door's copy
+    if row is None:
+        await query.answer(t(callback_data.lang, "stale_button"), show_alert=True)
+        return
+    row.language = Language(callback_data.lang)
     await session.commit()
     if isinstance(query.message, Message):
         await query.message.edit_text(t(callback_data.lang, "language_set"))

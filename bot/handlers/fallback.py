@@ -11,6 +11,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, ErrorEvent, Message
 
 from bot.commands import BY_PERMISSION
+from bot.filters import Inline, PrivateChat
 from bot.texts import t
 
 log = logging.getLogger(__name__)
@@ -19,8 +20,8 @@ PRIVILEGED = {name for names in BY_PERMISSION.values() for name in names}
 
 def router_factory() -> Router:
     router = Router(name="fallback")
-    router.message.filter(F.chat.type == "private")
-    router.message.register(command, F.text.startswith("/"))
+    router.message.filter(PrivateChat())
+    router.message.register(command, Inline(F.text.startswith("/")))
     router.message.register(other)
     router.callback_query.register(stale_button)
     router.errors.register(on_error, ExceptionTypeFilter(Exception))

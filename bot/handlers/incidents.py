@@ -37,7 +37,7 @@ from bot.callbacks import IncidentAction, IncidentCb, StudentAction, StudentCb
 from bot.clock import Clock
 from bot.core.calendar import SchoolCalendar
 from bot.escape import quote
-from bot.filters import HasPerm
+from bot.filters import HasPerm, PrivateChat
 from bot.permissions import Perm
 from bot.scheduler.outbox import enqueue, split_message
 from bot.services import incidents, students
@@ -54,7 +54,7 @@ FIRST_HOUR = 8
 
 def router_factory() -> Router:
     router = Router(name="incidents")
-    router.message.filter(F.chat.type == "private")
+    router.message.filter(PrivateChat())
     typed = F.text & ~F.text.startswith("/")  # a command leaves the dialogue to its handler
     filing = HasPerm(Perm.FILE_INCIDENT)
     router.message.register(start, Command("incident"), filing)

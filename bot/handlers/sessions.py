@@ -26,7 +26,7 @@ from bot.core.calendar import SchoolCalendar
 from bot.core.plan import Plan
 from bot.core.schedule import DEFAULT_POLICY
 from bot.escape import quote
-from bot.filters import HasPerm
+from bot.filters import HasPerm, PrivateChat
 from bot.permissions import Perm
 from bot.scheduler.outbox import enqueue
 from bot.services import sessions as svc
@@ -41,7 +41,7 @@ A = SessionAction
 
 def router_factory() -> Router:
     router = Router(name="sessions")
-    router.message.filter(F.chat.type == "private", HasPerm(Perm.MANAGE_SESSIONS))
+    router.message.filter(PrivateChat(), HasPerm(Perm.MANAGE_SESSIONS))
     allowed = HasPerm(Perm.MANAGE_SESSIONS)
     router.callback_query.register(forbidden, SessionCb.filter(), ~allowed)
     router.message.register(list_cmd, Command("sessions"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import KICKED, MEMBER, ChatMemberUpdatedFilter, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import ChatMemberUpdated, Message
@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
 from bot.escape import quote
+from bot.filters import PrivateChat
 from bot.services import staff
 from bot.services.staff import RedeemStatus
 from bot.texts import normalize_language, role_name, t
@@ -27,7 +28,7 @@ REFUSALS = {
 
 def router_factory() -> Router:
     router = Router(name="start")
-    router.message.filter(F.chat.type == "private")
+    router.message.filter(PrivateChat())
     router.message.register(start_with_payload, CommandStart(deep_link=True))
     router.message.register(start_plain, CommandStart())
     router.my_chat_member.register(blocked, ChatMemberUpdatedFilter(member_status_changed=KICKED))

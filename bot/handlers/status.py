@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import Message
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -10,14 +10,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.clock import Clock
 from bot.core.calendar import SchoolCalendar
 from bot.core.plan import Plan
-from bot.filters import HasPerm
+from bot.filters import HasPerm, PrivateChat
 from bot.permissions import Perm
 from bot.services.status import load_status, render_status
 
 
 def router_factory() -> Router:
     router = Router(name="status")
-    router.message.filter(F.chat.type == "private", HasPerm(Perm.VIEW_STATUS))
+    router.message.filter(PrivateChat(), HasPerm(Perm.VIEW_STATUS))
     router.message.register(status, Command("status"))
     return router
 

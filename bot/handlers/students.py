@@ -23,6 +23,7 @@ from bot.callbacks import StudentAction, StudentCb
 from bot.clock import Clock
 from bot.core.calendar import SchoolCalendar
 from bot.escape import quote
+from bot.filters import PrivateChat
 from bot.handlers.incidents import begin_with_student
 from bot.permissions import Perm, can
 from bot.services import students
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 
 def router_factory() -> Router:
     router = Router(name="students")
-    router.message.filter(F.chat.type == "private")
+    router.message.filter(PrivateChat())
     typed = F.text & ~F.text.startswith("/")  # a command leaves the dialogue to its handler
     router.message.register(start, Command("students"))
     router.message.register(search_typed, StudentForm.search, typed)

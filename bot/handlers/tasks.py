@@ -26,6 +26,7 @@ from bot.core.calendar import SchoolCalendar
 from bot.core.plan import Plan
 from bot.core.schedule import Occurrence
 from bot.escape import quote
+from bot.filters import Inline, PrivateChat
 from bot.keyboards import task_kb, task_snooze_kb
 from bot.scheduler.planner import Roster
 from bot.services import tasks
@@ -47,11 +48,11 @@ SNOOZE_CHOICE = {
 
 def router_factory() -> Router:
     router = Router(name="tasks")
-    router.message.filter(F.chat.type == "private")
+    router.message.filter(PrivateChat())
     router.message.register(tasks_list, Command("tasks"))
     router.message.register(today_list, Command("today"))
-    router.message.register(reason_entered, TaskForm.cant, F.text)
-    router.message.register(comment_entered, TaskForm.comment, F.text)
+    router.message.register(reason_entered, TaskForm.cant, Inline(F.text))
+    router.message.register(comment_entered, TaskForm.comment, Inline(F.text))
     router.callback_query.register(done, TaskCb.filter(F.action == TaskAction.DONE))
     router.callback_query.register(snooze_menu, TaskCb.filter(F.action == TaskAction.SNOOZE))
     router.callback_query.register(back, TaskCb.filter(F.action == TaskAction.BACK))

@@ -1,0 +1,86 @@
+"""Who a Telegram user is, kept in memory between updates.
+
+Looking the account up costs a database round trip on every update (about 1 ms through
+aiosqlite's worker thread: most of Kenes' per-update cost, see bench/bench_updates.py). The
+front door asks this cache first. Correctness comes first:
+
+* Every flush that writes a `person` or `account` row, and every bulk UPDATE or DELETE of those
+  tables, in this process, clears every cache at once: access revoked in the chat ends at once.
+* Entries expire after `ttl` seconds, a backstop for writes by another process on the same
+  database (the command line, a second sender).
+* Handlers get their own transient copies: a change they make to `person` or `account` must be
+  made on a row loaded in their session (and its flush clears the cache).
+"""
+
+from __future__ import annotations
+
+import time
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from db.models import Account, Person
+
+_WATCHED = frozenset({Person.__tablename__, Account.__tablename__})
+_caches: weakref.WeakSet[AccessCache] = weakref.WeakSet()
+_listening = False
+
+
+class AccessCache:
+    def __init__(self, ttl: float = 30.0, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self.monotonic = monotonic
+        self._entries: dict[int, tuple[float, dict[str, Any], dict[str, Any]]] = {}
+        _caches.add(self)
+        _listen()
+
+    def get(self, telegram_user_id: int) -> tuple[Account, Person] | None:
+        entry = self._entries.get(telegram_user_id)
+        if entry is None:
+            return None
+        expires, account, person = entry
+        if self.monotonic() >= expires:
+            del self._entries[telegram_user_id]
+            return None
+        return Account(**account), Person(**person)
+
+    def put(self, telegram_user_id: int, account: Account, person: Person) -> None:
+        self._entries[telegram_user_id] = (
+            self.monotonic() + self.ttl,
+            account.model_dump(),
+            {**person.model_dump(), "roles": list(person.roles)},
+        )
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+def _clear_all() -> None:
+    for cache in list(_caches):
+        cache.clear()
+
+
+def _after_flush(session: Session, _context: Any) -> None:
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Person | Account):
+            _clear_all()
+            return
+
+
+def _on_execute(state: ORMExecuteState) -> None:
+    if not (state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    if table is None or getattr(table, "name", None) in _WATCHED:
+        _clear_all()
+
+
+def _listen() -> None:
+    global _listening
+    if not _listening:
+        event.listen(Session, "after_flush", _after_flush)
+        event.listen(Session, "do_orm_execute", _on_execute)
+        _listening = True
