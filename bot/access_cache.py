@@ -8,8 +8,9 @@ front door asks this cache first. Correctness comes first:
   tables, in this process, clears every cache at once: access revoked in the chat ends at once.
 * Entries expire after `ttl` seconds, a backstop for writes by another process on the same
   database (the command line, a second sender).
-* Handlers get their own transient copies: a change they make to `person` or `account` must be
-  made on a row loaded in their session (and its flush clears the cache).
+* Handlers get transient copies, shared by the updates that hit the cache: treat them as
+  read-only. A change to a person or an account is made on a row loaded in the handler's own
+  session, and its flush clears the cache.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ class AccessCache:
     def __init__(self, ttl: float = 30.0, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.ttl = ttl
         self.monotonic = monotonic
-        self._entries: dict[int, tuple[float, dict[str, Any], dict[str, Any]]] = {}
+        self._entries: dict[int, tuple[float, Account, Person]] = {}
         _caches.add(self)
         _listen()
 
@@ -45,13 +46,13 @@ class AccessCache:
         if self.monotonic() >= expires:
             del self._entries[telegram_user_id]
             return None
-        return Account(**account), Person(**person)
+        return account, person
 
     def put(self, telegram_user_id: int, account: Account, person: Person) -> None:
         self._entries[telegram_user_id] = (
             self.monotonic() + self.ttl,
-            account.model_dump(),
-            {**person.model_dump(), "roles": list(person.roles)},
+            Account(**account.model_dump()),  # copies: not tied to the session that read them
+            Person(**{**person.model_dump(), "roles": list(person.roles)}),
         )
 
     def clear(self) -> None:

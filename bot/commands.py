@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 
 from aiogram import Bot
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
@@ -21,12 +22,16 @@ BY_PERMISSION: dict[Perm, tuple[str, ...]] = {
 
 
 def commands_for(lang: str, roles: Iterable[str]) -> list[BotCommand]:
-    roles = list(roles)
+    return list(_commands(lang, frozenset(roles)))
+
+
+@cache
+def _commands(lang: str, roles: frozenset[str]) -> tuple[BotCommand, ...]:
     names = list(EVERYONE)
     for perm, extra in BY_PERMISSION.items():
         if can(roles, perm):
             names += extra
-    return [BotCommand(command=name, description=t(lang, f"cmd_{name}")) for name in names]
+    return tuple(BotCommand(command=name, description=t(lang, f"cmd_{name}")) for name in names)
 
 
 async def set_default_commands(bot: Bot) -> None:
