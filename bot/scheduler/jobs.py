@@ -55,6 +55,7 @@ from db.models import Occurrence as OccurrenceRow
 from db.models import Reminder as OutboxRow
 
 log = logging.getLogger(__name__)
+STOP_GRACE_S = 10.0
 
 JOB_ID = "kenes-tick"
 
@@ -70,6 +71,7 @@ class AppContext:
     config: PlannerConfig = DEFAULT_CONFIG
     wake: Callable[[], None] | None = None  # the outbox sender's wake-up
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    running: set[asyncio.Task[None]] = field(default_factory=set)  # ticks started by the clock
 
 
 @dataclass
@@ -248,10 +250,16 @@ async def _cant_reasons(session: AsyncSession, keys: list[str]) -> dict[tuple[st
 
 
 async def _run_tick(ctx: AppContext, clock: Clock) -> None:
+    task = asyncio.current_task()
+    if task is not None:
+        ctx.running.add(task)  # `stop` lets it finish before the database goes away
     try:
         await tick(ctx, clock.now())
     except Exception:  # a failed tick must not stop the clock; the next one retries
         log.exception("tick failed")
+    finally:
+        if task is not None:
+            ctx.running.discard(task)
 
 
 def create_scheduler(ctx: AppContext, clock: Clock) -> AsyncIOScheduler:
@@ -299,3 +307,12 @@ async def stop(dispatcher: Any) -> None:
     scheduler: AsyncIOScheduler | None = dispatcher.workflow_data.pop("scheduler", None)
     if scheduler is not None and scheduler.running:
         scheduler.shutdown(wait=False)
+    ctx: AppContext | None = dispatcher.workflow_data.get("app_context")
+    if ctx is not None and ctx.running:
+        # A tick in flight finishes (its rows are keyed: a cancelled one would be redone by
+        # the next start anyway); one stuck past the grace period is cancelled.
+        _done, stuck = await asyncio.wait(set(ctx.running), timeout=STOP_GRACE_S)
+        for task in stuck:
+            task.cancel()
+        if stuck:
+            await asyncio.wait(stuck)
