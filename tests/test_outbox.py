@@ -511,6 +511,23 @@ async def test_pacing_per_chat_and_global(session_pool, make_outbox, tg) -> None
     assert times[-1] == pytest.approx(28 * 0.2)
 
 
+@pytest.mark.parametrize(
+    ("failure", "expected"),
+    [(BAD_GATEWAY, [0.0, 0.2, 0.2]), (TelegramNetworkError, [0.0, 0.2, 0.4])],
+    ids=["5xx-refunded", "dropped-connection-counted"],
+)
+async def test_a_5xx_gives_its_slot_back_but_a_dropped_connection_does_not(
+    session_pool, make_outbox, tg, failure, expected
+) -> None:
+    """Telegram delivered nothing on a 5xx, so it does not count toward the pace (the third
+    send takes its slot); a dropped connection may have delivered, so it counts."""
+    for chat in (1, 2, 3):
+        await put(session_pool, f"r{chat}", chat)
+    tg.fail(1, failure)
+    await make_outbox(rate_per_s=5, per_chat_interval_s=0).drain()
+    assert [at for at, _chat in tg.attempts] == pytest.approx(expected)
+
+
 async def test_limit_caps_rows_taken(session_pool, make_outbox, tg) -> None:
     for chat in range(5):
         await put(session_pool, f"r{chat}", chat)

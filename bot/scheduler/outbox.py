@@ -678,6 +678,13 @@ class Outbox:
                 return
             await self._sleep(start - now)
 
+    def _refund_slot(self) -> None:
+        """Give back the global slot of a send Telegram refused with a 5xx: it delivered
+        nothing, so it does not count toward the 30/s. Never earlier than now (no burst).
+        A network error is not refunded: that message may have gone through."""
+        interval = 1.0 / self.rate_per_s
+        self._next_slot = max(self._monotonic(), self._next_slot - interval)
+
     async def _deliver(self, row: _Row, stats: DrainStats) -> None:
         """Send a claimed row (the slot is already taken) and record the outcome."""
         markup = _markup_from_json(row.reply_markup)
@@ -714,6 +721,8 @@ class Outbox:
                     exc.message,
                 )
             except (TelegramServerError, TelegramNetworkError, ClientDecodeError) as exc:
+                if isinstance(exc, TelegramServerError):
+                    self._refund_slot()  # Telegram answered 5xx: nothing was sent
                 error = getattr(exc, "message", None) or str(exc)
                 if await self._record_transient(row, f"{type(exc).__name__}: {error}"):
                     stats.retried += 1
