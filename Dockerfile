@@ -8,7 +8,8 @@ COPY bot ./bot
 COPY db ./db
 COPY fakegram ./fakegram
 COPY seed ./seed
-RUN pip install . && mkdir -p /app/data && chown kenes:kenes /app/data
+# Editable: the code finds seed/ (plan, calendars) beside itself in /app.
+RUN pip install -e . && mkdir -p /app/data && chown kenes:kenes /app/data
 USER kenes
 ENV DATABASE_URL=sqlite+aiosqlite:////app/data/kenes.db
 VOLUME ["/app/data"]
