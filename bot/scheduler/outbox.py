@@ -477,6 +477,7 @@ class Outbox:
         self._stop = asyncio.Event()
         self._drain_lock = asyncio.Lock()
         self._next_slot = float("-inf")  # monotonic time of the next global send slot
+        self._credits = 0  # slots given back by 5xx answers, usable at once
         self._paused_until = float("-inf")  # a 429 pauses everything until then
         self._chat_ready: dict[int, float] = {}  # chat -> monotonic time it may get a message
         self._lease_renew_at: datetime | None = None
@@ -655,17 +656,20 @@ class Outbox:
         return None, wait
 
     def _global_wait(self) -> float:
+        if self._credits:  # a refunded slot may be used at once (not during a 429 pause)
+            return self._paused_until - self._monotonic()
         return max(self._next_slot, self._paused_until) - self._monotonic()
 
     async def _take_slot(self, chat_id: int) -> None:
         """Wait for the global slot (spacing, 429 pause) and the chat's own interval."""
         while True:
             now = self._monotonic()
-            start = max(
-                self._next_slot,
-                self._paused_until,
-                self._chat_ready.get(chat_id, float("-inf")),
-            )
+            chat_ready = self._chat_ready.get(chat_id, float("-inf"))
+            start = max(self._next_slot, self._paused_until, chat_ready)
+            if self._credits and max(self._paused_until, chat_ready) <= now:
+                self._credits -= 1  # the slot a 5xx gave back
+                self._chat_ready[chat_id] = now + self.per_chat_interval_s
+                return
             if start <= now:
                 interval = 1.0 / self.rate_per_s
                 # Keep to the grid when only a wake-up overshoot (a fraction of a slot) made
@@ -680,10 +684,9 @@ class Outbox:
 
     def _refund_slot(self) -> None:
         """Give back the global slot of a send Telegram refused with a 5xx: it delivered
-        nothing, so it does not count toward the 30/s. Never earlier than now (no burst).
+        nothing, so it does not count toward the 30/s; the next send may use the slot at once.
         A network error is not refunded: that message may have gone through."""
-        interval = 1.0 / self.rate_per_s
-        self._next_slot = max(self._monotonic(), self._next_slot - interval)
+        self._credits += 1
 
     async def _deliver(self, row: _Row, stats: DrainStats) -> None:
         """Send a claimed row (the slot is already taken) and record the outcome."""
