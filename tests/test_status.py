@@ -48,6 +48,24 @@ def test_nothing_reported_means_everything_past_is_overdue() -> None:
     assert "1.6" not in refs
 
 
+def test_work_due_before_kenes_was_in_use_is_not_overdue() -> None:
+    since = (NOW - timedelta(days=10)).date()
+    status = compute_status(
+        seed_plan(),
+        seed_calendar(),
+        NOW,
+        people=_people(),
+        accounts=(),
+        done=(),
+        sessions=[],
+        since=since,
+    )
+    overdue = [line for s in status.sections for line in s.overdue]
+    assert overdue, "work due in the last ten days is still overdue"
+    assert all(line.due.date() >= since for line in overdue)
+    assert len(overdue) < sum(len(s.overdue) for s in _status().sections)
+
+
 def test_a_group_item_counts_each_member() -> None:
     plan, calendar, people = seed_plan(), seed_calendar(), _people()
     occs = occurrences(plan, calendar, calendar.span[0], NOW.date())

@@ -31,6 +31,7 @@ from bot.core.roles import Role
 from bot.core.schedule import DEFAULT_POLICY, ReminderPolicy, occurrences
 from bot.escape import quote
 from bot.scheduler.outbox import split_message
+from bot.services.assignments import effective_plan
 from bot.services.sessions import plan_month
 from bot.services.staff import members_of
 from bot.services.tasks import fmt_when
@@ -103,15 +104,20 @@ def compute_status(
     sessions: Sequence[CouncilSession],
     policy: ReminderPolicy = DEFAULT_POLICY,
     coming: timedelta = COMING,
+    since: date | None = None,
 ) -> Status:
     """Where the plan stands at `now` (aware). `done`: (occurrence key, person id) pairs with a
-    report of status done; `sessions`: the year's `council_session` rows."""
+    report of status done; `sessions`: the year's `council_session` rows; `since`: the day
+    Kenes started keeping track (work due before it was never asked of anyone here, so it is
+    not shown as overdue)."""
     if now.tzinfo is None:
         raise ValueError("now must be aware")
     now = now.astimezone(calendar.tz)
     active = [p for p in people if p.active and p.id is not None]
     finished = set(done)
     lo, hi = calendar.span
+    if since is not None:
+        lo = max(lo, since)
     end = min(hi, (now + coming).date())
     times = {s.number: s.scheduled_at for s in sessions if s.scheduled_at is not None}
     occs = occurrences(plan, calendar, lo, max(lo, end), policy, times) if lo <= end else []
@@ -215,8 +221,11 @@ async def load_status(
     now: datetime,
     policy: ReminderPolicy = DEFAULT_POLICY,
 ) -> Status:
+    plan = await effective_plan(session, plan)  # with /reassign applied
     people = (await session.exec(select(Person))).all()
     accounts = (await session.exec(select(Account))).all()
+    joined = [a.joined_at for a in accounts]
+    since = min(joined).astimezone(calendar.tz).date() if joined else None
     done = (
         await session.exec(
             select(OccurrenceRow.key, Report.person_id)
@@ -238,6 +247,7 @@ async def load_status(
         done=[(k, pid) for k, pid in done],
         sessions=rows,
         policy=policy,
+        since=since,
     )
 
 
