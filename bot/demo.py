@@ -251,20 +251,27 @@ async def teacher_taps_done(demo: Demo) -> None:
 
 
 async def pedagogue_files_incident(demo: Demo) -> None:
+    """A new student, a category, the note, Save: the psychologist is told without a name."""
     pedagogue = demo.cast["pedagogue"]
     demo.at("11:20")
-    prompt = await demo.try_command(pedagogue, "/incident", "incident notes")
-    # The flow is being built: answer text prompts with the note; stop at the first button.
-    for line in INCIDENT_NOTE[demo.lang]:
-        if prompt.buttons:
-            break
-        await pedagogue.send(line)
-        prompt = await demo.reply(pedagogue)
+    await demo.try_command(pedagogue, "/incident", "incident notes")
+    student, note = INCIDENT_NOTE[demo.lang]
+    await demo.tap(pedagogue, demo.t("btn_new_student"))  # the prompt becomes "name and class"
+    await pedagogue.send(student)
+    await demo.reply(pedagogue)  # the categories
+    await demo.tap(pedagogue, demo.t("cat_absence"))
+    await pedagogue.send(note)
+    await demo.reply(pedagogue)  # check the note
+    await demo.tap(pedagogue, demo.t("btn_save_now"))
+    psychologist = demo.cast.get("psychologist")
+    if psychologist is not None:
+        psychologist.skip_messages()
+        await demo.reply(psychologist)  # "New note #1 · absence · 7Ә": no name, no text
 
 
 INCIDENT_NOTE = {
-    "kk": ["7Ә", "Оқушы үш күн сабаққа келмеді. Ата-анасымен телефон арқылы сөйлестім."],
-    "ru": ["7Ә", "Ученик три дня не был на уроках. Поговорила с родителями по телефону."],
+    "kk": ("Сапаров Ерлан 7Ә", "Оқушы үш күн сабаққа келмеді. Ата-анасымен телефонмен сөйлестім."),
+    "ru": ("Сапаров Ерлан 7Ә", "Ученик три дня не был на уроках. Поговорила с родителями."),
 }
 
 
