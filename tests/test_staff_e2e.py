@@ -266,3 +266,19 @@ async def test_plan_groups_resolve_to_the_people_in_them(kenes: Kenes) -> None:
     police = kenes.plan.item("3.4").subitems[0].responsible
     assert police is not None
     assert members_of(police, kenes.plan, people) == []  # external: no accounts
+
+
+async def test_a_file_where_text_is_expected_gets_a_clear_answer(kenes: Kenes) -> None:
+    admin = await kenes.admin()
+    await admin.command("/invite")
+    await admin.next_message()
+    await admin.send_document("photo.jpg", b"\xff\xd8 not text", caption=None)
+    assert "мәтін керек" in (await admin.next_message()).text
+    await admin.command("/cancel")
+    assert "Тоқтатылды" in (await admin.next_message()).text
+    await admin.send_document("list.pdf", b"%PDF-1.4")  # outside any dialogue
+    assert "Түсінбедім" in (await admin.next_message()).text
+    async with kenes.pool() as session:
+        from db.models import Person
+
+        assert len((await session.exec(select(Person))).all()) == len(kenes.plan.people) + 1
