@@ -24,9 +24,11 @@ when the calendar is built and kept on the object.
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from datetime import date, timedelta
 from itertools import pairwise
 from pathlib import Path
@@ -114,8 +116,8 @@ class PublicHoliday(_Model):
 class DayOff(_Model):
     """A day off given instead of a public holiday that fell on a weekend (a transfer)."""
 
-    date: date
-    instead_of: date  # the public holiday's date
+    date: _dt.date  # (the module's name: the field `date` shadows the type in this body)
+    instead_of: _dt.date  # the public holiday's date
     provisional: bool = False
     source: str | None = None
 
@@ -200,7 +202,7 @@ class SchoolCalendar(_Model):
                 )
         return self
 
-    def _check_ranges(self, field: str, ranges: tuple[Holiday, ...] | tuple[Quarter, ...]) -> None:
+    def _check_ranges(self, field: str, ranges: Sequence[Holiday | Quarter]) -> None:
         """Each range ordered and inside first_day..last_day; no two overlap."""
         for i, r in enumerate(ranges):
             if r.end < r.start:

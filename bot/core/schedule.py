@@ -536,9 +536,9 @@ def occurrences(
             for occ in _item_occurrences(ctx, item):
                 found.setdefault(occ.key, occ)
     for session in plan.sessions:
-        occ = _session_occurrence(ctx, session, times)
-        if occ is not None:
-            found.setdefault(occ.key, occ)
+        held = _session_occurrence(ctx, session, times)
+        if held is not None:
+            found.setdefault(held.key, held)
     result = [o for o in found.values() if start <= o.due.date() <= end]
     result.sort(key=lambda o: (o.due, ref_sort_key(o.ref), o.key))
     return result

@@ -190,7 +190,9 @@ def _fold(word: str) -> str:
 
 def _month_forms() -> list[tuple[str, tuple[str, ...], int]]:
     """(folded stem, allowed endings, month): Kazakh stems first, then Russian ones."""
-    forms = [(_fold(stem), _KK_ENDINGS, month) for month, stem in _MONTHS_KK.items()]
+    forms: list[tuple[str, tuple[str, ...], int]] = [
+        (_fold(stem), _KK_ENDINGS, month) for month, stem in _MONTHS_KK.items()
+    ]
     for month, (stem, letters) in _MONTHS_RU.items():
         endings = tuple(e for e in _RU_ENDINGS if e == "" or e[0] in letters)
         if stem == "ма":  # май, мая, мае, маю: the stem alone is no word
