@@ -7,7 +7,15 @@ from collections.abc import Collection, Sequence
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import LangCb, StaffAction, StaffCb, TaskAction, TaskCb
+from bot.callbacks import (
+    LangCb,
+    SessionAction,
+    SessionCb,
+    StaffAction,
+    StaffCb,
+    TaskAction,
+    TaskCb,
+)
 from bot.core.roles import Role
 from bot.services.staff import StaffRow, StaffState
 from bot.texts import role_name, t
@@ -196,5 +204,19 @@ def task_snooze_kb(lang: str, occ_key: str) -> InlineKeyboardMarkup:
             ],
             [button("btn_snooze_week", TaskAction.SNOOZE_WEEK)],
             [button("btn_back", TaskAction.BACK)],
+        ]
+    )
+
+
+def set_date_kb(lang: str, number: int) -> InlineKeyboardMarkup:
+    """On the chair's "set the date of session №N" reminder: opens the /sessions day picker."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=t(lang, "btn_ses_set_date"),
+                    callback_data=SessionCb(action=SessionAction.DATE, num=number).pack(),
+                )
+            ]
         ]
     )

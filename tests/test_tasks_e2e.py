@@ -252,3 +252,17 @@ async def test_flagged_cases_ride_on_the_chairs_session_reminder(app: Kenes) -> 
     to_member = next(m for m in member.bot_messages if "№5" in m.text)
     assert f"оқушы №{student.id} · 7Ә" in to_chair.text and "Ким" not in to_chair.text
     assert "3.5" not in to_member.text and f"№{student.id} ·" not in to_member.text
+
+
+async def test_the_chair_sets_a_sessions_date_from_the_reminder(app: Kenes) -> None:
+    """Session №4 is dated only "қараша": on November's first school day the chair is asked to
+    set the date, and the reminder's button opens the day picker."""
+    chair = await app.join("eshkeeva-at", "Айнұр")
+    await step(app, at(11, 2, 9))
+    ask = next(m for m in chair.bot_messages if "№4" in m.text)
+    assert ask.button_labels == ["📅 Күнін белгілеу"]
+    await chair.tap("📅 Күнін белгілеу", ask)
+    await chair.next_callback_answer()
+    assert ask.button_labels[0] == "02.11"  # the reminder itself became the day picker
+    # 1.6 has no reminders of its own (the sessions remind for it): not in any digest either.
+    assert not any("1.6" in m.text for m in chair.bot_messages), chair.transcript()

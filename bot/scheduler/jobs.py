@@ -38,7 +38,7 @@ from bot.clock import Clock
 from bot.core.calendar import SchoolCalendar
 from bot.core.plan import Plan
 from bot.core.schedule import DEFAULT_POLICY, ReminderPolicy
-from bot.keyboards import task_kb
+from bot.keyboards import set_date_kb, task_kb
 from bot.permissions import Perm, can
 from bot.scheduler.planner import (
     DEFAULT_CONFIG,
@@ -182,7 +182,10 @@ def _render(
         person = roster.by_id.get(intent.person_id)
         # Flagged cases (ids and class, never a name) only for those who may read the cards.
         shown = cases if person is not None and can(person.roles, Perm.READ_ALL_INCIDENTS) else ()
-        return tasks.render_session(lang, intent, place, shown), None
+        text = tasks.render_session(lang, intent, place, shown)
+        if intent.kind == "set_date" and number.isdigit():
+            return text, set_date_kb(lang, int(number))  # straight to the day picker
+        return text, None
     text = tasks.render_task(
         lang,
         occ,

@@ -356,6 +356,8 @@ def _digest(
             continue
         if occ.rule == "daily":
             continue  # every day anyway; the digest names the week's real deadlines
+        if not occ.reminders:
+            continue  # tracked without reminders (1.6: the sessions remind for it)
         if occ.kind == "session":
             if not occ.date_set or occ.due < now:
                 continue
