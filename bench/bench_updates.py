@@ -67,6 +67,7 @@ NOW = datetime(2026, 11, 17, 10, 0, tzinfo=TZ)  # a Tuesday of the school year
 KENES_TOKEN = "111111:KENES-BENCH"
 ECHO_TOKEN = "222222:ECHO-BENCH"
 RAW_TOKEN = "333333:RAW-BENCH"
+ECHO_SAME_TOKEN = "444444:ECHO-SAME-BENCH"
 TEXT = "/help"
 WAIT_S = 120.0
 
@@ -175,7 +176,7 @@ async def add_staff(pool: Any, users: list[FakeUser]) -> None:
 
 
 async def run(args: argparse.Namespace) -> int:
-    rounds: dict[str, list[Round]] = {"raw": [], "echo": [], "kenes": []}
+    rounds: dict[str, list[Round]] = {"raw": [], "echo": [], "echo=": [], "kenes": []}
     with tempfile.TemporaryDirectory(prefix="kenes-bench-") as tmp:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'kenes.db'}"
         await asyncio.to_thread(upgrade_database, url)
@@ -183,6 +184,9 @@ async def run(args: argparse.Namespace) -> int:
         async with FakeTelegram() as fake:
             raw = Contestant(fake, "raw", RAW_TOKEN, args.users)
             echo = Contestant(fake, "echo", ECHO_TOKEN, args.users)
+            # The same echo bot answering with Kenes' /help text: the same reply bytes, so the
+            # fake server (in this process) parses the same HTML for both.
+            echo_same = Contestant(fake, "echo=", ECHO_SAME_TOKEN, args.users)
             kenes = Contestant(fake, "kenes", KENES_TOKEN, args.users)
             pool = create_session_pool(engine)
             await add_staff(pool, kenes.users)
@@ -201,10 +205,12 @@ async def run(args: argparse.Namespace) -> int:
                 calendar=load_calendar(find_calendar(CALENDAR_DIR, NOW.date())),
                 clock=ManualClock(NOW),
                 scheduler_enabled=False,
+                outbox_enabled=False,
             )
             kenes_bot = create_bot(settings)
             # The same Bot defaults as Kenes (HTML parse mode), so both pay the server's parser.
             echo_bot = fake.make_bot(ECHO_TOKEN, default=kenes_bot.default)
+            echo_same_bot = fake.make_bot(ECHO_SAME_TOKEN, default=kenes_bot.default)
             stop_raw = asyncio.Event()
             raw_task = asyncio.create_task(raw_poller(fake, RAW_TOKEN, stop_raw))
             try:
@@ -213,13 +219,14 @@ async def run(args: argparse.Namespace) -> int:
                         echo_dispatcher(kenes_help_text() if args.echo_reply == "help" else None),
                         echo_bot,
                     ),
+                    fake.polling(echo_dispatcher(kenes_help_text()), echo_same_bot),
                     fake.polling(
                         kenes_dp,
                         kenes_bot,
                         allowed_updates=kenes_dp.resolve_used_update_types(),
                     ),
                 ):
-                    contestants = (raw, echo, kenes)
+                    contestants = (raw, echo, echo_same, kenes)
                     for c in contestants:  # warm-up: one message per user, not measured
                         await c.round(len(c.users))
                     for r in range(args.rounds):
@@ -266,14 +273,20 @@ def report(rounds: dict[str, list[Round]], args: argparse.Namespace) -> None:
     for name, label in (
         ("raw", "fake server ceiling (aiohttp getUpdates + sendMessage, no aiogram)"),
         ("echo", f"bare aiogram echo bot (replies: {args.echo_reply})"),
+        ("echo=", "bare aiogram echo bot replying with Kenes' /help text (same bytes)"),
         ("kenes", "Kenes (/help: middlewares, DB session, account lookup, reply)"),
     ):
         print(f"  {median[name]:8.1f}  {label}")
-    ratio = median["kenes"] / median["echo"]
-    verdict = "meets" if ratio >= 0.8 else "BELOW"
-    print(f"\n  Kenes / echo = {ratio:.2f} ({verdict} the 0.8 target)")
-    print(f"  echo / raw   = {median['echo'] / median['raw']:.2f}")
-    print(f"  Kenes / raw  = {median['kenes'] / median['raw']:.2f}")
+    same = median["kenes"] / median["echo="]
+    verdict = "meets" if same >= 0.8 else "BELOW"
+    print(f"\n  Kenes / echo, same reply = {same:.2f} ({verdict} the 0.8 target)")
+    print(f"  Kenes / echo, its text   = {median['kenes'] / median['echo']:.2f}")
+    print(f"  echo / raw               = {median['echo'] / median['raw']:.2f}")
+    print(f"  Kenes / raw              = {median['kenes'] / median['raw']:.2f}")
+    print(
+        "\n  The fake server runs in this process: a longer reply costs its HTML parser here,"
+        "\n  not Kenes. The same-reply echo bot is the like-for-like baseline for the target."
+    )
 
 
 def main() -> int:

@@ -36,9 +36,15 @@ class DbSessionMiddleware(BaseMiddleware):
         self.session_pool = session_pool
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        async with self.session_pool() as session:
-            data["session"] = session
+        session = self.session_pool()
+        data["session"] = session
+        try:
             return await handler(event, data)
+        finally:
+            # Most updates never touch the database (the front door's cache answers): a
+            # session that began nothing and holds nothing has nothing to close.
+            if session.in_transaction() or session.sync_session.identity_map:
+                await session.close()
 
 
 def _cacheable(account: Account, person: Person) -> bool:
