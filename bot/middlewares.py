@@ -31,20 +31,38 @@ log = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
+class LazySession:
+    """The update's database session, opened on first use: most updates never need it (the
+    front door's cache answers who the user is), and opening and closing one per update was
+    a measurable part of the per-update cost (bench/bench_updates.py)."""
+
+    __slots__ = ("_pool", "_session")
+
+    def __init__(self, pool: async_sessionmaker[AsyncSession]) -> None:
+        self._pool = pool
+        self._session: AsyncSession | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._session is None:
+            self._session = self._pool()
+        return getattr(self._session, name)
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+
 class DbSessionMiddleware(BaseMiddleware):
     def __init__(self, session_pool: async_sessionmaker[AsyncSession]) -> None:
         self.session_pool = session_pool
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        session = self.session_pool()
+        session = LazySession(self.session_pool)
         data["session"] = session
         try:
             return await handler(event, data)
         finally:
-            # Most updates never touch the database (the front door's cache answers): a
-            # session that began nothing and holds nothing has nothing to close.
-            if session.in_transaction() or session.sync_session.identity_map:
-                await session.close()
+            await session.aclose()
 
 
 def _cacheable(account: Account, person: Person) -> bool:

@@ -21,8 +21,8 @@ def get_routers() -> list[Router]:
 
     # Order matters: the fallback router comes last and answers whatever nobody else took.
     return [
+        common.router_factory(),  # /help, /cancel, /language: the commonest, first
         start.router_factory(),
-        common.router_factory(),
         admin.router_factory(),
         assign.router_factory(),
         tasks.router_factory(),
