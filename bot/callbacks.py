@@ -116,6 +116,12 @@ class StudentAction(StrEnum):
     FAMILY = "f"
     FLAG = "g"
     UNFLAG = "u"
+    TALK = "k"  # add a talk to the chronology
+    VISIT = "v"  # add a home visit
+    DAY = "d"  # value: "today", "yday": the day of the talk or visit being added
+    BIRTH = "b"  # set the date of birth (typed)
+    RESPONSIBLE = "r"  # the responsible staff choices
+    RESPONSIBLE_SET = "p"  # id2: the person (0: nobody)
 
 
 class StudentCb(CallbackData, prefix="u1"):

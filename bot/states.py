@@ -48,3 +48,6 @@ class IncidentForm(StatesGroup):
 class StudentForm(StatesGroup):
     search = State()  # /students: a name or a class
     family = State()  # the family notes of a card (data: student, ver)
+    event_text = State()  # a talk's or home visit's text (data: student, kind)
+    event_date = State()  # its day, by button or DD.MM (data: student, kind, text)
+    birth_date = State()  # the date of birth, DD.MM.YYYY (data: student, ver)

@@ -9,6 +9,7 @@ decisions (status) are recorded with the council session that took them.
 from __future__ import annotations
 
 import logging
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from aiogram import F, Router
@@ -24,13 +25,13 @@ from bot.clock import Clock
 from bot.core.calendar import SchoolCalendar
 from bot.escape import quote
 from bot.filters import PrivateChat
-from bot.handlers.incidents import begin_with_student
+from bot.handlers.incidents import begin_with_student, parse_day
 from bot.permissions import Perm, can
 from bot.services import students
 from bot.services.students import Card, CardChanged, NotAllowed
 from bot.states import StudentForm
 from bot.texts import t, tp
-from db.models import CouncilSession, Person, RegisterStatus, Student
+from db.models import CouncilSession, Person, RegisterStatus, Student, StudentEventKind
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,9 @@ def router_factory() -> Router:
     router.message.register(start, Command("students"))
     router.message.register(search_typed, StudentForm.search, typed)
     router.message.register(family_typed, StudentForm.family, typed)
+    router.message.register(event_text_typed, StudentForm.event_text, typed)
+    router.message.register(event_date_typed, StudentForm.event_date, typed)
+    router.message.register(birth_typed, StudentForm.birth_date, typed)
 
     def on(action: StudentAction) -> Any:
         return StudentCb.filter(F.action == action)
@@ -54,6 +58,12 @@ def router_factory() -> Router:
     router.callback_query.register(family_start, on(StudentAction.FAMILY))
     router.callback_query.register(flag, on(StudentAction.FLAG))
     router.callback_query.register(flag, on(StudentAction.UNFLAG))
+    router.callback_query.register(event_start, on(StudentAction.TALK))
+    router.callback_query.register(event_start, on(StudentAction.VISIT))
+    router.callback_query.register(event_day, on(StudentAction.DAY))
+    router.callback_query.register(birth_start, on(StudentAction.BIRTH))
+    router.callback_query.register(responsible_menu, on(StudentAction.RESPONSIBLE))
+    router.callback_query.register(responsible_save, on(StudentAction.RESPONSIBLE_SET))
     return router
 
 
@@ -92,6 +102,20 @@ def card_kb(lang: str, student: Student, person: Person) -> InlineKeyboardMarkup
             ),
         ],
         [InlineKeyboardButton(text=t(lang, "btn_family"), callback_data=cb(StudentAction.FAMILY))],
+        [
+            InlineKeyboardButton(text=t(lang, "btn_talk"), callback_data=cb(StudentAction.TALK)),
+            InlineKeyboardButton(
+                text=t(lang, "btn_home_visit"), callback_data=cb(StudentAction.VISIT)
+            ),
+        ],
+        [
+            InlineKeyboardButton(
+                text=t(lang, "btn_birth_date"), callback_data=cb(StudentAction.BIRTH)
+            ),
+            InlineKeyboardButton(
+                text=t(lang, "btn_responsible"), callback_data=cb(StudentAction.RESPONSIBLE)
+            ),
+        ],
     ]
     if can(person.roles, Perm.MANAGE_REGISTER):
         rows[1].insert(
@@ -449,3 +473,286 @@ async def family_typed(
         return
     await message.answer(t(lang, "stu_saved"))
     await message.answer(view[0], reply_markup=view[1])
+
+
+# --- talks and home visits ----------------------------------------------------------------------
+
+
+async def _readable(session: AsyncSession, student_id: int, person: Person) -> Student | None:
+    student = await session.get(Student, student_id, populate_existing=True)
+    if student is None or not students.can_read(person, student.class_name):
+        return None
+    return student
+
+
+async def event_start(
+    query: CallbackQuery,
+    callback_data: StudentCb,
+    state: FSMContext,
+    session: AsyncSession,
+    person: Person,
+    lang: str,
+) -> None:
+    student = await _readable(session, callback_data.id, person)
+    if student is None:
+        await query.answer(t(lang, "not_allowed"), show_alert=True)
+        return
+    kind = (
+        StudentEventKind.TALK
+        if callback_data.action is StudentAction.TALK
+        else StudentEventKind.HOME_VISIT
+    )
+    await state.set_state(StudentForm.event_text)
+    await state.set_data({"student": callback_data.id, "kind": kind.value})
+    assert isinstance(query.message, Message)
+    await query.message.answer(
+        t(lang, "stu_event_ask", name=quote(student.full_name), what=t(lang, f"ev_{kind}"))
+    )
+    await query.answer()
+
+
+def event_day_kb(lang: str, student_id: int) -> InlineKeyboardMarkup:
+    def cb(value: str) -> str:
+        return StudentCb(action=StudentAction.DAY, id=student_id, value=value).pack()
+
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(text=t(lang, "btn_today"), callback_data=cb("today")),
+                InlineKeyboardButton(text=t(lang, "btn_yesterday"), callback_data=cb("yday")),
+            ]
+        ]
+    )
+
+
+async def event_text_typed(message: Message, state: FSMContext, lang: str) -> None:
+    text = (message.text or "").strip()
+    if not text:
+        await message.answer(t(lang, "stu_event_empty"))
+        return
+    if len(text) > students.NOTES_MAX:
+        await message.answer(t(lang, "too_long", size=len(text), limit=students.NOTES_MAX))
+        return
+    data = await state.get_data()
+    await state.update_data(text=text)
+    await state.set_state(StudentForm.event_date)
+    await message.answer(
+        t(lang, "stu_event_when"), reply_markup=event_day_kb(lang, data["student"])
+    )
+
+
+async def _save_event(
+    state: FSMContext,
+    session: AsyncSession,
+    person: Person,
+    lang: str,
+    clock: Clock,
+    tz: Any,
+    day: date,
+) -> tuple[str, tuple[str, InlineKeyboardMarkup] | str]:
+    """Store the dialogue's event on `day`: (the answer, then the card's view or a text key)."""
+    now = clock.now()
+    data = await state.get_data()
+    await state.clear()
+    kind = StudentEventKind(data["kind"])
+    today = now.astimezone(tz).date()
+    at = now if day == today else datetime.combine(day, time(12, 0), tzinfo=tz)
+    try:
+        await students.add_event(
+            session,
+            student_id=data["student"],
+            kind=kind,
+            text=data["text"],
+            at=at,
+            actor=person,
+            now=now,
+        )
+    except NotAllowed:
+        return t(lang, "not_allowed"), "not_allowed"
+    log.info("student %s: %s added by person %s", data["student"], kind.value, person.id)
+    done = t(lang, "stu_event_saved", what=t(lang, f"ev_{kind}"), date=f"{day:%d.%m.%Y}")
+    return done, await _card_view(session, data["student"], person, lang, clock, tz)
+
+
+async def event_day(
+    query: CallbackQuery,
+    callback_data: StudentCb,
+    state: FSMContext,
+    session: AsyncSession,
+    person: Person,
+    lang: str,
+    clock: Clock,
+    calendar: SchoolCalendar,
+) -> None:
+    data = await state.get_data()
+    if (
+        await state.get_state() != StudentForm.event_date.state
+        or data.get("student") != callback_data.id
+        or callback_data.value not in ("today", "yday")
+    ):
+        await query.answer(t(lang, "stale_button"), show_alert=True)
+        return
+    now = clock.now()
+    day = now.astimezone(calendar.tz).date()
+    if callback_data.value == "yday":
+        day -= timedelta(days=1)
+    done, view = await _save_event(state, session, person, lang, clock, calendar.tz, day)
+    if isinstance(view, str):
+        await query.answer(t(lang, view), show_alert=True)
+        return
+    await _show(query, done, None)
+    assert isinstance(query.message, Message)
+    await query.message.answer(view[0], reply_markup=view[1])
+
+
+async def event_date_typed(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    person: Person,
+    lang: str,
+    clock: Clock,
+    calendar: SchoolCalendar,
+) -> None:
+    now = clock.now()
+    day = parse_day(message.text or "", now.astimezone(calendar.tz).date())
+    if day is None:
+        await message.answer(t(lang, "inc_bad_date"))
+        return
+    done, view = await _save_event(state, session, person, lang, clock, calendar.tz, day)
+    if isinstance(view, str):
+        await message.answer(t(lang, view))
+        return
+    await message.answer(done)
+    await message.answer(view[0], reply_markup=view[1])
+
+
+# --- date of birth and the responsible person ---------------------------------------------------
+
+
+async def birth_start(
+    query: CallbackQuery,
+    callback_data: StudentCb,
+    state: FSMContext,
+    session: AsyncSession,
+    person: Person,
+    lang: str,
+) -> None:
+    student = await _readable(session, callback_data.id, person)
+    if student is None:
+        await query.answer(t(lang, "not_allowed"), show_alert=True)
+        return
+    if student.version != callback_data.ver:
+        await _refused(query, lang, CardChanged())
+        return
+    await state.set_state(StudentForm.birth_date)
+    await state.set_data({"student": callback_data.id, "ver": callback_data.ver})
+    assert isinstance(query.message, Message)
+    await query.message.answer(t(lang, "stu_dob_ask", name=quote(student.full_name)))
+    await query.answer()
+
+
+async def birth_typed(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    person: Person,
+    lang: str,
+    clock: Clock,
+    calendar: SchoolCalendar,
+) -> None:
+    now = clock.now()
+    born = students.parse_birth_date(message.text or "", now.astimezone(calendar.tz).date())
+    if born is None:
+        low, high = students.SCHOOL_AGE
+        await message.answer(t(lang, "stu_dob_bad", low=low, high=high))
+        return
+    data = await state.get_data()
+    await state.clear()
+    try:
+        await students.update_card(
+            session,
+            student_id=data["student"],
+            seen_version=data["ver"],
+            actor=person,
+            now=now,
+            birth_date=born,
+        )
+    except (CardChanged, NotAllowed) as exc:
+        key = "stu_card_changed" if isinstance(exc, CardChanged) else "not_allowed"
+        await message.answer(t(lang, key))
+        return
+    view = await _card_view(session, data["student"], person, lang, clock, calendar.tz)
+    if isinstance(view, str):
+        await message.answer(t(lang, view))
+        return
+    await message.answer(t(lang, "stu_saved"))
+    await message.answer(view[0], reply_markup=view[1])
+
+
+async def responsible_menu(
+    query: CallbackQuery,
+    callback_data: StudentCb,
+    session: AsyncSession,
+    person: Person,
+    lang: str,
+) -> None:
+    student = await _readable(session, callback_data.id, person)
+    if student is None:
+        await query.answer(t(lang, "not_allowed"), show_alert=True)
+        return
+    if student.version != callback_data.ver:
+        await _refused(query, lang, CardChanged())
+        return
+
+    def cb(person_id: int) -> StudentCb:
+        return StudentCb(
+            action=StudentAction.RESPONSIBLE_SET, id=callback_data.id, ver=callback_data.ver,
+            id2=person_id,
+        )  # fmt: skip
+
+    builder = InlineKeyboardBuilder()
+    for candidate in await students.responsible_candidates(session, student.class_name):
+        assert candidate.id is not None
+        mark = "☑️ " if candidate.id == student.responsible_person_id else ""
+        builder.button(text=(mark + candidate.name)[:64], callback_data=cb(candidate.id))
+    builder.button(text=t(lang, "btn_nobody"), callback_data=cb(0))
+    builder.button(
+        text=t(lang, "btn_back"),
+        callback_data=StudentCb(action=StudentAction.CARD, id=callback_data.id),
+    )
+    builder.adjust(1)
+    await _show(
+        query, t(lang, "stu_responsible_pick", name=quote(student.full_name)), builder.as_markup()
+    )
+
+
+async def responsible_save(
+    query: CallbackQuery,
+    callback_data: StudentCb,
+    session: AsyncSession,
+    person: Person,
+    lang: str,
+    clock: Clock,
+    calendar: SchoolCalendar,
+) -> None:
+    try:
+        await students.set_responsible(
+            session,
+            student_id=callback_data.id,
+            seen_version=callback_data.ver,
+            person_id=callback_data.id2 or None,
+            actor=person,
+            now=clock.now(),
+        )
+    except ValueError:
+        await query.answer(t(lang, "stale_button"), show_alert=True)
+        return
+    except (CardChanged, NotAllowed) as exc:
+        await _refused(query, lang, exc)
+        return
+    view = await _card_view(session, callback_data.id, person, lang, clock, calendar.tz)
+    if isinstance(view, str):
+        await query.answer(t(lang, view), show_alert=True)
+        return
+    await _show(query, *view)

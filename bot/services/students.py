@@ -387,6 +387,114 @@ async def update_card(
     return student
 
 
+# --- talks, home visits, date of birth, responsible --------------------------------------------
+
+EVENT_KINDS = (StudentEventKind.TALK, StudentEventKind.HOME_VISIT)  # what staff add by hand
+SCHOOL_AGE = (5, 20)  # a plausible date of birth makes the child this old, in whole years
+RESPONSIBLE_ROLES = ("social_pedagogue", "psychologist", "class_teacher")
+BIRTH_RE = re.compile(r"^\s*(\d{1,2})[./-](\d{1,2})[./-](\d{4})\s*$")
+
+
+def age_on(born: date, today: date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def parse_birth_date(text: str, today: date) -> date | None:
+    """``"05.03.2013"`` → that date; None unless it is a real DD.MM.YYYY date that makes the
+    child 5 to 20 years old `today`."""
+    match = BIRTH_RE.match(text)
+    if match is None:
+        return None
+    try:
+        born = date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
+    except ValueError:
+        return None
+    low, high = SCHOOL_AGE
+    return born if low <= age_on(born, today) <= high else None
+
+
+async def add_event(
+    session: AsyncSession,
+    *,
+    student_id: int,
+    kind: StudentEventKind,
+    text: str,
+    at: datetime,
+    actor: Person,
+    now: datetime,
+) -> StudentEvent:
+    """A talk or a home visit in the card's chronology, by someone who may read the card.
+    Adding a line overwrites nothing, so it needs no card version. Audited (kind only). Commits."""
+    if kind not in EVENT_KINDS:
+        raise ValueError(f"not a hand-made event: {kind}")
+    text = text.strip()
+    if not text or len(text) > NOTES_MAX:
+        raise ValueError("empty or too long")
+    student = await session.get(Student, student_id)
+    if student is None or not can_read(actor, student.class_name):
+        raise NotAllowed
+    event = StudentEvent(
+        student_id=student_id, kind=kind, text=text, at=at, author_person_id=actor.id
+    )
+    session.add(event)
+    await session.flush()
+    await audit(
+        session,
+        action="student.event",
+        target=f"student:{student_id}",
+        actor=actor,
+        kind=kind.value,
+        event=event.id,
+        now=now,
+    )
+    await session.commit()
+    return event
+
+
+async def responsible_candidates(session: AsyncSession, class_name: str) -> list[Person]:
+    """Who may answer for a student: active social pedagogues and psychologists, and the class
+    teachers of the student's own class (not every class teacher of the school)."""
+    rows = (
+        await session.exec(select(Person).where(col(Person.active)).order_by(col(Person.name)))
+    ).all()
+    out = []
+    for person in rows:
+        roles = set(person.roles)
+        if roles & {"social_pedagogue", "psychologist"} or (
+            "class_teacher" in roles and normalize_class(person.class_name or "") == class_name
+        ):
+            out.append(person)
+    return out
+
+
+async def set_responsible(
+    session: AsyncSession,
+    *,
+    student_id: int,
+    seen_version: int,
+    person_id: int | None,
+    actor: Person,
+    now: datetime,
+) -> Student:
+    """Make `person_id` (None: nobody) responsible for the card, if they are a candidate and
+    the card is as the user saw it. `ValueError` for someone who is not a candidate. Commits."""
+    student = await _for_change(session, student_id, seen_version)
+    if not can_read(actor, student.class_name):
+        raise NotAllowed
+    if person_id is not None and person_id not in {
+        p.id for p in await responsible_candidates(session, student.class_name)
+    }:
+        raise ValueError("not a candidate")
+    return await update_card(
+        session,
+        student_id=student_id,
+        seen_version=seen_version,
+        actor=actor,
+        now=now,
+        responsible_person_id=person_id,
+    )
+
+
 async def council_sessions(
     session: AsyncSession, now: datetime, limit: int = 4
 ) -> Sequence[CouncilSession]:
