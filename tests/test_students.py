@@ -33,6 +33,25 @@ def test_name_and_class_typed_together() -> None:
     assert students.split_name_and_class("Ли 5А") == (None, "5А")
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("05.03.2013", date(2013, 3, 5)),
+        ("5/3/2013", date(2013, 3, 5)),
+        ("24.11.2021", date(2021, 11, 24)),  # five today
+        ("25.11.2021", None),  # five tomorrow
+        ("25.11.2005", date(2005, 11, 25)),  # still twenty
+        ("24.11.2005", None),  # twenty-one today
+        ("31.02.2014", None),
+        ("05.03", None),
+        ("05.03.13", None),
+        ("", None),
+    ],
+)
+def test_date_of_birth_is_a_real_date_of_school_age(text: str, expected: date | None) -> None:
+    assert students.parse_birth_date(text, date(2026, 11, 24)) == expected
+
+
 def test_analyses_fall_at_once_then_after_1_3_6_months() -> None:
     dates = students.analysis_dates(date(2026, 11, 30))
     assert [(s, d.isoformat()) for s, _, d in dates] == [
