@@ -9,10 +9,18 @@ messages per second achieved against the 30/s ceiling, the 429 answers received,
   concurrent calls) and a bare aiogram loop of ``send_message`` paced at 25/s;
 * the outbox at 25/s and at 28/s (`bot.scheduler.outbox.DEFAULT_RATE_PER_S`);
 * the same with 5% of calls answered 502 (retried after the outbox's backoff, so the run
-  ends with a tail of retries: both the sending rate and the time to reach everyone are shown).
+  ends with a tail of retries: both the sending rate and the time to reach everyone are shown);
+* "tick → outbox": the real reminder path. The staff are database people with accounts (all
+  class teachers), `bot.scheduler.jobs.tick` plans plan item 1.8 ("every school day", due at
+  08:30 on Tuesday 24 November 2026: exactly one reminder per class teacher) and enqueues it
+  (the tick's own duration is shown), then the real `Outbox` sends it, with and without 5xx.
+  A duplicate here is a chat that got more messages than the tick enqueued for it.
+
+The default run prints both the direct rows (outbox rows enqueued by hand) and the tick rows.
 
     .venv/bin/python -m bench.bench_fanout             # 1,000 staff
     .venv/bin/python -m bench.bench_fanout --quick     # 200 staff
+    .venv/bin/python -m bench.bench_fanout --via-tick  # only the tick → outbox rows
     .venv/bin/python -m bench.bench_fanout --staff 500 --rates 25,28,29 --fail 0.05
 
 Real sleeps here: this measures wall-clock throughput. Nothing runs at import time.
@@ -26,17 +34,26 @@ import logging
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.clock import Clock
+from bot.config import CALENDAR_DIR, DEFAULT_PLAN
+from bot.core.calendar import load_calendar
+from bot.core.plan import load_plan
+from bot.core.roles import Role
+from bot.scheduler.jobs import AppContext, tick
 from bot.scheduler.outbox import DEFAULT_RATE_PER_S, DrainStats, Outbox, enqueue
 from db.engine import create_engine, create_session_pool, upgrade_database
-from db.models import Reminder, ReminderState
+from db.models import Account, Person, Reminder, ReminderState
 from fakegram import FakeTelegram, FakeUser
 
 CEILING = 30.0
@@ -46,6 +63,18 @@ TEXT = "⏰ <b>Ертең кеңес отырысы</b> 14:00, 204-кабине�
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+
+class RunningClock:
+    """Wall-clock time that starts at `start`: the tick's moment, moving in real time (the
+    outbox's backoff and next attempts need time to pass)."""
+
+    def __init__(self, start: datetime) -> None:
+        self.start = start
+        self.t0 = time.monotonic()
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=time.monotonic() - self.t0)
 
 
 @dataclass
@@ -148,6 +177,42 @@ async def bare_loop(n: int, rate: float = 25.0) -> Result:
     )
 
 
+async def send_all(
+    fake: FakeTelegram, pool: async_sessionmaker[AsyncSession], clock: Clock, rate: float
+) -> tuple[DrainStats, float]:
+    """Drain the outbox until nothing is pending (waiting out the retries' backoff); returns
+    the drains' totals and the wall-clock seconds from the first send to the last."""
+    bot = fake.make_bot()
+    outbox = Outbox(bot, pool, clock, rate_per_s=rate, holder="bench")
+    totals = DrainStats()
+    started = time.monotonic()
+    try:
+        while True:
+            totals += await outbox.drain()
+            async with pool() as session:
+                pending, next_at = (
+                    await session.exec(
+                        select(func.count(), func.min(Reminder.next_attempt_at)).where(
+                            col(Reminder.state) == ReminderState.PENDING
+                        )
+                    )
+                ).one()
+            if not pending:
+                break
+            await asyncio.sleep(max(0.0, (next_at - clock.now()).total_seconds()))
+    finally:
+        await bot.session.close()
+    return totals, time.monotonic() - started
+
+
+def outbox_note(fake: FakeTelegram, totals: DrainStats, too_many: int) -> str:
+    injected = sum(1 for error in fake.errors if error.status == 502)
+    note = f"{injected} 502s injected, {totals.retried} retried, {totals.failed} failed"
+    if totals.rate_limited != too_many:
+        note += f" (outbox counted {totals.rate_limited} 429s)"
+    return note
+
+
 async def outbox_run(n: int, rate: float, fail: float, workdir: Path) -> Result:
     url = f"sqlite+aiosqlite:///{workdir / f'bench-{n}-{rate:g}-{fail:g}.db'}"
     await asyncio.to_thread(upgrade_database, url)
@@ -172,35 +237,91 @@ async def outbox_run(n: int, rate: float, fail: float, workdir: Path) -> Result:
                 await session.commit()
             if fail:
                 fake.faults.fail_randomly(fail, status=502, seed=7)
-            bot = fake.make_bot()
-            outbox = Outbox(bot, pool, clock, rate_per_s=rate, holder="bench")
-            totals = DrainStats()
-            started = time.monotonic()
-            try:
-                while True:
-                    totals += await outbox.drain()
-                    async with pool() as session:
-                        pending, next_at = (
-                            await session.exec(
-                                select(func.count(), func.min(Reminder.next_attempt_at)).where(
-                                    col(Reminder.state) == ReminderState.PENDING
-                                )
-                            )
-                        ).one()
-                    if not pending:
-                        break
-                    await asyncio.sleep(max(0.0, (next_at - clock.now()).total_seconds()))
-            finally:
-                await bot.session.close()
-            seconds = time.monotonic() - started
+            totals, seconds = await send_all(fake, pool, clock, rate)
             too_many, dups, lost = count(fake, users)
-            injected = sum(1 for error in fake.errors if error.status == 502)
+            note = outbox_note(fake, totals, too_many)
     finally:
         await engine.dispose()
     label = f"outbox @ {rate:g}/s" + (f", {fail:.0%} 5xx" if fail else "")
-    note = f"{injected} 502s injected, {totals.retried} retried, {totals.failed} failed"
-    if totals.rate_limited != too_many:
-        note += f" (outbox counted {totals.rate_limited} 429s)"
+    return Result(
+        label,
+        totals.sent,
+        seconds,
+        totals.sent / totals.duration if totals.duration else 0.0,
+        too_many,
+        dups,
+        lost,
+        note,
+    )
+
+
+# Plan item 1.8 ("every school day", class teachers) is due at 08:30 on a school day; at this
+# moment it is the only reminder a class teacher has (Tuesday: no weekly digest).
+TICK_ITEM = "1.8"
+TICK_AT = (2026, 11, 24, 8, 30)
+
+
+async def add_staff(pool: async_sessionmaker[AsyncSession], users: Sequence[FakeUser]) -> None:
+    """One class teacher with a joined account per fake user (chat id = user id)."""
+    async with pool() as session:
+        people = [
+            Person(
+                key=f"bench-ct-{user.id}",
+                name=f"Сынып жетекшісі {k + 1}",
+                roles=[str(Role.CLASS_TEACHER)],
+                class_name=f"{k % 11 + 1}А",
+            )
+            for k, user in enumerate(users)
+        ]
+        session.add_all(people)
+        await session.flush()
+        session.add_all(
+            Account(person_id=person.id, telegram_user_id=user.id, chat_id=user.id)  # type: ignore[arg-type]
+            for person, user in zip(people, users, strict=True)
+        )
+        await session.commit()
+
+
+async def tick_run(n: int, rate: float, fail: float, workdir: Path) -> Result:
+    """The real path: people and accounts in the database, `tick` plans and enqueues the
+    reminder, the `Outbox` sends it."""
+    url = f"sqlite+aiosqlite:///{workdir / f'tick-{n}-{rate:g}-{fail:g}.db'}"
+    await asyncio.to_thread(upgrade_database, url)
+    engine = create_engine(url)
+    pool = create_session_pool(engine)
+    calendar = load_calendar(CALENDAR_DIR / "2026-2027.json")
+    ctx = AppContext(session_pool=pool, plan=load_plan(DEFAULT_PLAN), calendar=calendar)
+    moment = datetime(*TICK_AT, tzinfo=calendar.tz)
+    try:
+        async with limited_server() as fake:
+            users = make_staff(fake, n)
+            await add_staff(pool, users)
+            t0 = time.perf_counter()
+            ticked = await tick(ctx, moment)
+            tick_s = time.perf_counter() - t0
+            again = await tick(ctx, moment + timedelta(minutes=1))  # keyed: nothing new
+            async with pool() as session:
+                rows = (
+                    await session.exec(select(Reminder.chat_id, Reminder.occurrence_key))
+                ).all()
+            expected = Counter(chat for chat, _ in rows)
+            items = {key.split("@")[0] for _, key in rows if key}
+            if items != {TICK_ITEM} or set(expected) != {u.id for u in users}:
+                raise RuntimeError(f"the tick planned {sorted(items)} for {len(expected)} chats")
+            if fail:
+                fake.faults.fail_randomly(fail, status=502, seed=7)
+            totals, seconds = await send_all(fake, pool, RunningClock(moment), rate)
+            too_many = sum(1 for error in fake.errors if error.status == 429)
+            received = {user.id: len(user.bot_messages) for user in users}
+            dups = sum(1 for chat, got in received.items() if got > expected[chat])
+            lost = sum(1 for chat, got in received.items() if got < expected[chat])
+            note = (
+                f"tick: {ticked.enqueued} rows in {tick_s * 1000:.0f} ms"
+                f" (re-tick {again.enqueued}); " + outbox_note(fake, totals, too_many)
+            )
+    finally:
+        await engine.dispose()
+    label = f"tick → outbox @ {rate:g}/s" + (f", {fail:.0%} 5xx" if fail else "")
     return Result(
         label,
         totals.sent,
@@ -216,6 +337,7 @@ async def outbox_run(n: int, rate: float, fail: float, workdir: Path) -> Result:
 async def main_async(args: argparse.Namespace) -> int:
     n = 200 if args.quick else args.staff
     rates = [float(r) for r in args.rates.split(",")]
+    tick_rates = [float(r) for r in args.tick_rates.split(",")]
     print(f"Fan-out of one reminder to {n} staff (private chats), real time.")
     print(f"Limits on the fake server: {CEILING:g}/s per bot (burst 30), 1/s per chat (burst 3).")
     print(f"Outbox default rate: {DEFAULT_RATE_PER_S:g}/s. Target: >= 27 msg/s, no 429.\n")
@@ -231,8 +353,11 @@ async def main_async(args: argparse.Namespace) -> int:
         show(await bare_loop(n, 25.0))
     with tempfile.TemporaryDirectory(prefix="kenes-bench-") as tmp:
         for fail in (0.0, args.fail) if args.fail else (0.0,):
-            for rate in rates:
-                show(await outbox_run(n, rate, fail, Path(tmp)))
+            if not args.via_tick:
+                for rate in rates:
+                    show(await outbox_run(n, rate, fail, Path(tmp)))
+            for rate in tick_rates:
+                show(await tick_run(n, rate, fail, Path(tmp)))
     bad = [r for r in results if r.duplicates or r.losses]
     if bad:
         print("\nDUPLICATES OR LOSSES in: " + ", ".join(r.label for r in bad))
@@ -247,6 +372,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--staff", type=int, default=1000, help="number of staff (chats)")
     parser.add_argument("--quick", action="store_true", help="200 staff")
     parser.add_argument("--rates", default="25,28", help="outbox rates to try, comma-separated")
+    parser.add_argument(
+        "--tick-rates",
+        default=f"{DEFAULT_RATE_PER_S:g}",
+        help="outbox rates for the tick → outbox runs, comma-separated",
+    )
+    parser.add_argument(
+        "--via-tick", action="store_true", help="only the tick → outbox runs (no direct rows)"
+    )
     parser.add_argument("--fail", type=float, default=0.05, help="share of calls answered 502")
     parser.add_argument("--skip-baseline", action="store_true", help="outbox runs only")
     parser.add_argument("-v", "--verbose", action="store_true", help="outbox logs at INFO")
