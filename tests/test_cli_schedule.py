@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.cli_schedule import add_schedule_commands
-from bot.config import CALENDAR_DIR, DEFAULT_PLAN
+from bot.config import CALENDAR_DIR
 
 YEAR_FILE = CALENDAR_DIR / "2026-2027.json"
 
@@ -213,7 +213,6 @@ def test_calendar_command_bad_file(tmp_path: Path, capsys: pytest.CaptureFixture
     assert capsys.readouterr().err == f"{bad}: first_day: required field is missing\n"
 
 
-@pytest.mark.skipif(not DEFAULT_PLAN.exists(), reason="seed/plan.json not there yet")
 def test_defaults_are_the_seed_plan_and_the_year_of_from(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

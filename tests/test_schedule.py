@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time as clock
 from collections import Counter
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -525,20 +524,7 @@ def test_deterministic(plan: Plan, cal: SchoolCalendar, year: list[Occurrence]) 
     assert occurrences(small_plan(), load_calendar(CALENDAR_DIR / "2026-2027.json"), *YEAR) == year
 
 
-def test_whole_year_is_fast(plan: Plan, cal: SchoolCalendar) -> None:
-    best = min(_timed(plan, cal) for _ in range(3))
-    assert best < 0.2
-
-
-def _timed(plan: Plan, cal: SchoolCalendar) -> float:
-    t0 = clock.perf_counter()
-    occurrences(plan, cal, *YEAR)
-    return clock.perf_counter() - t0
-
-
 # --- the seed plan ------------------------------------------------------------------------------
-
-needs_seed = pytest.mark.skipif(not DEFAULT_PLAN.exists(), reason="seed/plan.json not there yet")
 
 
 @pytest.fixture(scope="module")
@@ -549,7 +535,6 @@ def seed_year(cal: SchoolCalendar) -> tuple[Plan, list[Occurrence]]:
     return seed, occurrences(seed, cal, *YEAR)
 
 
-@needs_seed
 def test_seed_plan_whole_year(
     seed_year: tuple[Plan, list[Occurrence]], cal: SchoolCalendar
 ) -> None:
@@ -564,9 +549,3 @@ def test_seed_plan_whole_year(
     assert {s.ref for s in seed.sessions} == {o.ref for o in found if o.kind == "session"}
     refs = {r for r, _ in unscheduled(seed)}
     assert {"3.1", "3.2", "3.5"} <= refs
-
-
-@needs_seed
-def test_seed_plan_is_fast(seed_year: tuple[Plan, list[Occurrence]], cal: SchoolCalendar) -> None:
-    seed, _ = seed_year
-    assert min(_timed(seed, cal) for _ in range(3)) < 0.2
