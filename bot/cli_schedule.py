@@ -138,24 +138,39 @@ def _day(d: date) -> str:
 def schedule_text(
     found: list[Occurrence], calendar: SchoolCalendar, start: date, end: date
 ) -> list[str]:
+    """The period as a council secretary would write it: dated work in order, and each item
+    done every school day on one line of its own (the JSON lists every day)."""
     lines = [
         f"Due {_day(start)} .. {_day(end)} (school year {calendar.year}, {calendar.timezone})"
     ]
     if not found:
         lines.append("nothing is due")
         return lines
-    lines.append(f"{'due':<20} {'ref':<10} {'title':<48} responsible")
+    daily: dict[str, list[Occurrence]] = {}
+    dated = []
     for occ in found:
+        if occ.rule == "daily":
+            daily.setdefault(occ.ref, []).append(occ)
+        else:
+            dated.append(occ)
+    lines.append(f"{'due':<20} {'ref':<10} {'title':<48} responsible")
+    for occ in dated:
         due = occ.due
         when = f"{_day(due.date())} {due:%H:%M}"
         if not occ.date_set:
             when += "?"
-        who = ", ".join(occ.responsible_names) or "-"
-        lines.append(f"{when:<20} {occ.ref:<10} {_short(occ.title, 48):<48} {_short(who, 60)}")
+        lines.append(_row(when, occ))
+    for occs in daily.values():
+        lines.append(_row(f"every school day ({len(occs)})", occs[0]))
     if any(not o.date_set for o in found):
         lines.append("? the session's date is not set yet: a default day, the chair sets it")
     lines.append(f"{len(found)} due")
     return lines
+
+
+def _row(when: str, occ: Occurrence) -> str:
+    who = ", ".join(occ.responsible_names) or "-"
+    return f"{when:<20} {occ.ref:<10} {_short(occ.title, 48):<48} {_short(who, 60)}"
 
 
 def _calendar(args: argparse.Namespace) -> int:

@@ -140,11 +140,23 @@ def test_text_output(plan_file: Path, capsys: pytest.CaptureFixture[str]) -> Non
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("Due 2026-10-09 Fri .. 2026-10-09 Fri")
     rows = [line for line in out if line.startswith("2026-10-09")]
-    assert len(rows) == 2
+    assert len(rows) == 1
     assert "1.4" in rows[0] and "Сарыбаева Г.А." in rows[0] and "18:00" in rows[0]
     assert "…" in rows[0]  # the long title is shortened
-    assert "Амангелді С.М., 1-11 сынып жетекшілері" in rows[1]
+    # Daily work is one line for the period, not one per day.
+    (daily,) = [line for line in out if line.startswith("every school day (1)")]
+    assert "1.8" in daily and "Амангелді С.М., 1-11 сынып жетекшілері" in daily
     assert out[-1] == "2 due"
+
+
+def test_text_output_folds_daily_items(
+    plan_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(schedule(plan_file, "--from", "2026-09-01", "--to", "2026-09-30")) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert [line for line in out if " 1.8 " in line] == [
+        next(line for line in out if line.startswith("every school day (22)"))
+    ]
 
 
 def test_text_nothing_due(plan_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
