@@ -25,6 +25,7 @@ from bot.escape import quote
 from bot.filters import HasPerm, Inline, PrivateChat
 from bot.keyboards import person_card_kb, revoke_confirm_kb, roles_kb, staff_list_kb
 from bot.permissions import Perm
+from bot.screens import show
 from bot.services import staff
 from bot.services.staff import INVITE_TTL, StaffState
 from bot.states import StaffForm
@@ -81,7 +82,7 @@ async def page(
 ) -> None:
     await state.clear()
     text, kb = await _list_view(session, clock, lang, callback_data.page)
-    await _edit(query, text, kb)
+    await show(query, text, kb)
 
 
 async def _person_or_stale(
@@ -131,16 +132,7 @@ async def card(
         return
     text, pstate = await _card_text(session, person, lang, clock)
     assert person.id is not None
-    await _edit(query, text, person_card_kb(lang, person.id, pstate, callback_data.page))
-
-
-async def _edit(query: CallbackQuery, text: str, kb: object) -> None:
-    """Show the new screen, then stop the button's spinner: the answer means "it is there"."""
-    if isinstance(query.message, Message) and not (
-        query.message.text == text and query.message.reply_markup == kb
-    ):
-        await query.message.edit_text(text, reply_markup=kb)  # type: ignore[arg-type]
-    await query.answer()
+    await show(query, text, person_card_kb(lang, person.id, pstate, callback_data.page))
 
 
 # --- invites ------------------------------------------------------------------------------------
@@ -209,7 +201,7 @@ async def revoke(
     if target is None:
         return
     assert target.id is not None
-    await _edit(
+    await show(
         query,
         t(lang, "revoke_confirm", name=quote(target.name)),
         revoke_confirm_kb(lang, target.id, callback_data.page),
@@ -260,7 +252,7 @@ async def revoke_ok(
         items=items,
     )
     await session.commit()
-    await _edit(
+    await show(
         query,
         t(
             lang,
@@ -293,7 +285,7 @@ async def restore(
     await staff.restore_person(session, target, by=person, now=clock.now())
     text, pstate = await _card_text(session, target, lang, clock)
     assert target.id is not None
-    await _edit(
+    await show(
         query,
         text + "\n\n" + t(lang, "restored_done", name=quote(target.name)),
         person_card_kb(lang, target.id, pstate, callback_data.page),
@@ -316,7 +308,7 @@ async def roles_open(
     assert target.id is not None
     await state.set_state(StaffForm.roles)
     await state.update_data(person=target.id, roles=list(target.roles))
-    await _edit(
+    await show(
         query,
         t(lang, "roles_pick", name=quote(target.name)),
         roles_kb(lang, target.id, target.roles, callback_data.page),
@@ -375,7 +367,7 @@ async def roles_save(
     names = ", ".join(role_name(lang, r) for r in roles)
     if current == StaffForm.new_roles.state:
         target = await staff.add_person(session, data["name"], roles, by=person, now=clock.now())
-        await _edit(query, t(lang, "roles_saved", name=quote(target.name), roles=names), None)
+        await show(query, t(lang, "roles_saved", name=quote(target.name), roles=names), None)
         assert isinstance(query.message, Message)
         await _send_invite(query.message, session, clock, lang, bot, target, person)
         return
@@ -383,7 +375,7 @@ async def roles_save(
     if target is None:
         return
     await staff.set_roles(session, target, roles, by=person, now=clock.now())
-    await _edit(query, t(lang, "roles_saved", name=quote(target.name), roles=names), None)
+    await show(query, t(lang, "roles_saved", name=quote(target.name), roles=names), None)
     account = (await session.exec(select(Account).where(Account.person_id == target.id))).first()
     if account is not None:
         try:

@@ -21,7 +21,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
@@ -40,6 +39,7 @@ from bot.escape import quote
 from bot.filters import HasPerm, PrivateChat
 from bot.permissions import Perm
 from bot.scheduler.outbox import enqueue, split_message
+from bot.screens import edit_markup, show
 from bot.services import incidents, students
 from bot.services.incidents import DEFAULT_CONFIG, Attachment, IncidentConfig
 from bot.services.students import NotAllowed
@@ -216,17 +216,6 @@ def open_kb(lang: str, incident_id: int) -> InlineKeyboardMarkup:
 # --- helpers ------------------------------------------------------------------------------------
 
 
-async def _show(query: CallbackQuery, text: str, kb: InlineKeyboardMarkup | None) -> None:
-    """Show the new screen, then stop the button's spinner."""
-    if isinstance(query.message, Message):
-        try:
-            await query.message.edit_text(text, reply_markup=kb)
-        except TelegramBadRequest as exc:
-            if "not modified" not in exc.message:
-                raise
-    await query.answer()
-
-
 def _fmt_when(lang: str, moment: datetime, now: datetime, chosen: bool) -> str:
     if not chosen:
         return t(lang, "when_now", time=f"{now:%H:%M}")
@@ -270,7 +259,7 @@ async def begin_with_student(
     await state.clear()
     await state.set_state(IncidentForm.category)
     await state.update_data(student=student.id)
-    await _show(
+    await show(
         query,
         t(lang, "inc_pick_category", name=quote(student.full_name), klass=student.class_name),
         categories_kb(lang),
@@ -351,7 +340,7 @@ async def pick_class(
         await query.answer(t(lang, "not_allowed"), show_alert=True)
         return
     found = await students.students_of_class(session, klass)
-    await _show(query, t(lang, "inc_pick_in_class", klass=klass), students_kb(lang, found))
+    await show(query, t(lang, "inc_pick_in_class", klass=klass), students_kb(lang, found))
 
 
 async def pick_student(
@@ -387,14 +376,14 @@ async def new_student(
     if callback_data.value == "add" and data.get("new_name"):  # a namesake, added on purpose
         await state.set_state(IncidentForm.category)
         await state.update_data(student=None)
-        await _show(
+        await show(
             query,
             t(lang, "inc_pick_category", name=quote(data["new_name"]), klass=data["new_class"]),
             categories_kb(lang),
         )
         return
     await state.set_state(IncidentForm.new_student)
-    await _show(query, t(lang, "inc_new_student_ask"), None)
+    await show(query, t(lang, "inc_new_student_ask"), None)
 
 
 async def new_student_typed(
@@ -454,7 +443,7 @@ async def pick_category(
     await state.update_data(category=category.value)
     await state.set_state(IncidentForm.text)
     name, klass = await _who(session, await state.get_data())
-    await _show(
+    await show(
         query,
         t(
             lang,
@@ -536,16 +525,16 @@ async def when(
         return
     now = clock.now().astimezone(calendar.tz)
     if callback_data.value == "today":
-        await _show(query, t(lang, "inc_pick_hour"), hours_kb(now))
+        await show(query, t(lang, "inc_pick_hour"), hours_kb(now))
         return
     if callback_data.value == "date":
         await state.set_state(IncidentForm.date)
-        await _show(query, t(lang, "inc_ask_date"), None)
+        await show(query, t(lang, "inc_ask_date"), None)
         return
     yesterday = datetime.combine(now.date() - timedelta(days=1), time(12, 0), tzinfo=calendar.tz)
     await state.update_data(occurred=yesterday.isoformat())
     view, kb = await _confirm_view(session, await state.get_data(), lang, now, calendar.tz)
-    await _show(query, view, kb)
+    await show(query, view, kb)
 
 
 async def hour(
@@ -565,7 +554,7 @@ async def hour(
     )
     await state.update_data(occurred=moment.isoformat())
     view, kb = await _confirm_view(session, await state.get_data(), lang, now, calendar.tz)
-    await _show(query, view, kb)
+    await show(query, view, kb)
 
 
 def parse_day(text: str, today: date) -> date | None:
@@ -661,7 +650,7 @@ async def save(
     log.info("note %s filed by person %s, %d told", incident.id, person.id, told)
     if outbox is not None:
         outbox.wake()
-    await _show(
+    await show(
         query,
         t(lang, "inc_saved", no=incident.id, people=tp(lang, "n_people", told)),
         note_kb(lang, incident, editable=True),
@@ -838,11 +827,5 @@ async def flag(
         return
     if isinstance(query.message, Message) and query.message.reply_markup is not None:
         editable = incidents.can_edit(incident, person, clock.now())
-        try:
-            await query.message.edit_reply_markup(
-                reply_markup=note_kb(lang, incident, editable=editable)
-            )
-        except TelegramBadRequest as exc:
-            if "not modified" not in exc.message:
-                raise
+        await edit_markup(query.message, note_kb(lang, incident, editable=editable))
     await query.answer(t(lang, "inc_flagged" if on else "inc_unflagged", no=incident.id))

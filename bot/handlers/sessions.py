@@ -29,6 +29,7 @@ from bot.escape import quote
 from bot.filters import HasPerm, PrivateChat
 from bot.permissions import Perm
 from bot.scheduler.outbox import enqueue
+from bot.screens import show
 from bot.services import sessions as svc
 from bot.services.tasks import fmt_when, session_key
 from bot.states import SessionForm
@@ -94,12 +95,8 @@ async def _show(
     """A tap edits its screen, then stops the spinner; typed text gets a new message."""
     if isinstance(where, Message):
         await where.answer(text, reply_markup=kb)
-        return
-    if isinstance(where.message, Message) and not (
-        where.message.text == text and where.message.reply_markup == kb
-    ):
-        await where.message.edit_text(text, reply_markup=kb)
-    await where.answer()
+    else:
+        await show(where, text, kb)
 
 
 async def _in_dialogue(

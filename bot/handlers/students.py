@@ -13,7 +13,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -27,6 +26,7 @@ from bot.escape import quote
 from bot.filters import PrivateChat
 from bot.handlers.incidents import begin_with_student, parse_day
 from bot.permissions import Perm, can
+from bot.screens import show
 from bot.services import students
 from bot.services.students import Card, CardChanged, NotAllowed
 from bot.states import StudentForm
@@ -232,16 +232,6 @@ async def _card_view(
     return render_card(lang, found, tz, numbers), card_kb(lang, found.student, person)
 
 
-async def _show(query: CallbackQuery, text: str, kb: InlineKeyboardMarkup | None) -> None:
-    if isinstance(query.message, Message):
-        try:
-            await query.message.edit_text(text, reply_markup=kb)
-        except TelegramBadRequest as exc:
-            if "not modified" not in exc.message:
-                raise
-    await query.answer()
-
-
 async def card(
     query: CallbackQuery,
     callback_data: StudentCb,
@@ -266,7 +256,7 @@ async def card(
         await query.message.answer(text, reply_markup=kb)
         await query.answer()
         return
-    await _show(query, text, kb)
+    await show(query, text, kb)
 
 
 async def _refused(query: CallbackQuery, lang: str, exc: Exception) -> None:
@@ -320,7 +310,7 @@ async def status_menu(
         callback_data=StudentCb(action=StudentAction.CARD, id=callback_data.id),
     )
     builder.adjust(1)
-    await _show(
+    await show(
         query, t(lang, "stu_status_pick", name=quote(student.full_name)), builder.as_markup()
     )
 
@@ -354,7 +344,7 @@ async def status_session(
         ),
     )  # fmt: skip
     builder.adjust(1)
-    await _show(query, t(lang, "stu_session_pick"), builder.as_markup())
+    await show(query, t(lang, "stu_session_pick"), builder.as_markup())
 
 
 async def status_save(
@@ -389,7 +379,7 @@ async def status_save(
     if isinstance(view, str):
         await query.answer(t(lang, view), show_alert=True)
         return
-    await _show(query, *view)
+    await show(query, *view)
 
 
 async def flag(
@@ -417,7 +407,7 @@ async def flag(
     if isinstance(view, str):
         await query.answer(t(lang, view), show_alert=True)
         return
-    await _show(query, *view)
+    await show(query, *view)
 
 
 async def family_start(
@@ -600,7 +590,7 @@ async def event_day(
     if isinstance(view, str):
         await query.answer(t(lang, view), show_alert=True)
         return
-    await _show(query, done, None)
+    await show(query, done, None)
     assert isinstance(query.message, Message)
     await query.message.answer(view[0], reply_markup=view[1])
 
@@ -722,7 +712,7 @@ async def responsible_menu(
         callback_data=StudentCb(action=StudentAction.CARD, id=callback_data.id),
     )
     builder.adjust(1)
-    await _show(
+    await show(
         query, t(lang, "stu_responsible_pick", name=quote(student.full_name)), builder.as_markup()
     )
 
@@ -755,4 +745,4 @@ async def responsible_save(
     if isinstance(view, str):
         await query.answer(t(lang, view), show_alert=True)
         return
-    await _show(query, *view)
+    await show(query, *view)

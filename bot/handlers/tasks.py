@@ -29,6 +29,7 @@ from bot.escape import quote
 from bot.filters import Inline, PrivateChat
 from bot.keyboards import task_kb, task_snooze_kb
 from bot.scheduler.planner import Roster
+from bot.screens import edit, edit_markup
 from bot.services import tasks
 from bot.services.assignments import effective_plan
 from bot.services.tasks import TaskState
@@ -125,13 +126,8 @@ async def _edit(
 ) -> None:
     """Show the new state. A repeated tap does not edit: the first one did (and racing it
     would only earn "message is not modified")."""
-    if not changed or not isinstance(message, Message):
-        return  # or too old to edit (inaccessible): the answer to the tap says enough
-    try:
-        await message.edit_text(text, reply_markup=markup)
-    except TelegramBadRequest as exc:
-        if "not modified" not in exc.message:
-            raise
+    if changed:
+        await edit(message, text, markup)  # type: ignore[arg-type]
 
 
 # --- taps ---------------------------------------------------------------------------------------
@@ -174,24 +170,12 @@ async def snooze_menu(
     if isinstance(found, str):
         await query.answer(t(lang, found), show_alert=True)
         return
-    if isinstance(query.message, Message):
-        try:
-            await query.message.edit_reply_markup(
-                reply_markup=task_snooze_kb(lang, callback_data.occ)
-            )
-        except TelegramBadRequest as exc:
-            if "not modified" not in exc.message:
-                raise
+    await edit_markup(query.message, task_snooze_kb(lang, callback_data.occ))
     await query.answer()
 
 
 async def back(query: CallbackQuery, callback_data: TaskCb, lang: str) -> None:
-    if isinstance(query.message, Message):
-        try:
-            await query.message.edit_reply_markup(reply_markup=task_kb(lang, callback_data.occ))
-        except TelegramBadRequest as exc:
-            if "not modified" not in exc.message:
-                raise
+    await edit_markup(query.message, task_kb(lang, callback_data.occ))
     await query.answer()
 
 
