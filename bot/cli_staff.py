@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.core.roles import Role
+from bot.core.school_class import normalize_class
 
 
 def add_staff_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -73,7 +74,7 @@ async def _ainvite(args: argparse.Namespace, settings: Settings) -> int:
                 if not 2 <= len(name) <= 80:
                     print("--name must be 2 to 80 characters", file=sys.stderr)
                     return 1
-                klass = staff.normalize_class(args.class_name) if args.class_name else None
+                klass = normalize_class(args.class_name) if args.class_name else None
                 if args.class_name and klass is None:
                     print(f"not a class of grades 1-11: {args.class_name!r}", file=sys.stderr)
                     return 1

@@ -10,6 +10,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import ManualClock
+from bot.core.school_class import normalize_class
 from bot.services import staff
 from bot.services.staff import RedeemStatus, StaffState
 from db.models import Account, AccountState, AuditLog, Invite, Person
@@ -104,9 +105,9 @@ async def test_revoke_ends_access_and_cancels_invites(session_pool, clock) -> No
     assert (await _redeem(session_pool, pending, clock, tg=9)).status is RedeemStatus.REVOKED
 
 
-async def test_normalize_class() -> None:
-    assert staff.normalize_class("7ә") == "7Ә"
-    assert staff.normalize_class(" 11 a ") == "11А"
-    assert staff.normalize_class("12А") is None
-    assert staff.normalize_class("0Б") is None
-    assert staff.normalize_class("7<b>") is None
+def test_normalize_class() -> None:
+    assert normalize_class("7ә") == "7Ә"
+    assert normalize_class(" 11 a ") == "11А"
+    assert normalize_class("12А") is None
+    assert normalize_class("0Б") is None
+    assert normalize_class("7<b>") is None

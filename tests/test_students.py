@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.core.school_class import normalize_class
 from bot.services import incidents, students
 from bot.services.students import CardChanged, NotAllowed
 from db.models import IncidentCategory, Person, RegisterStatus, Student
@@ -20,10 +21,14 @@ NOW = datetime(2026, 11, 24, 9, 0, tzinfo=TZ)
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("7Ә", "7Ә"), ("7 ә", "7Ә"), ("11-а", "11А"), ("12А", None), ("0Б", None), ("7ӘӘ", None)],
-)
+    [
+        ("7Ә", "7Ә"), ("7 ә", "7Ә"), ("11-а", "11А"), ("12А", None), ("0Б", None),
+        ("7ӘӘ", None),
+        ("7a", "7А"), ("11 B", "11В"),  # a Latin look-alike is the Cyrillic class
+    ],
+)  # fmt: skip
 def test_normalize_class(text: str, expected: str | None) -> None:
-    assert students.normalize_class(text) == expected
+    assert normalize_class(text) == expected
 
 
 def test_name_and_class_typed_together() -> None:

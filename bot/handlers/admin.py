@@ -21,6 +21,7 @@ from bot.clock import Clock
 from bot.commands import set_personal_commands
 from bot.core.plan import Plan
 from bot.core.roles import Role
+from bot.core.school_class import normalize_class
 from bot.escape import quote
 from bot.filters import HasPerm, Inline, PrivateChat
 from bot.keyboards import person_card_kb, revoke_confirm_kb, roles_kb, staff_list_kb
@@ -416,7 +417,7 @@ async def class_entered(
         await message.answer(t(lang, "person_unknown"))
         return
     text = (message.text or "").strip()
-    klass = None if text == "-" else staff.normalize_class(text)
+    klass = None if text == "-" else normalize_class(text)
     if text != "-" and klass is None:
         await message.answer(t(lang, "class_bad"))
         return

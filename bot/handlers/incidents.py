@@ -35,6 +35,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.callbacks import IncidentAction, IncidentCb, StudentAction, StudentCb
 from bot.clock import Clock
 from bot.core.calendar import SchoolCalendar
+from bot.core.school_class import normalize_class
 from bot.escape import quote
 from bot.filters import HasPerm, PrivateChat
 from bot.permissions import Perm
@@ -307,7 +308,7 @@ async def _search(
     message: Message, session: AsyncSession, person: Person, lang: str, query: str
 ) -> None:
     own = students.readable_class(person)
-    klass = students.normalize_class(query)
+    klass = normalize_class(query)
     if own is not None and klass is not None and klass != own:
         await message.answer(t(lang, "inc_not_your_class", klass=own))
         return
@@ -335,7 +336,7 @@ async def pick_class(
 ) -> None:
     if not await _in_flow(query, state, lang, IncidentForm.student):
         return
-    klass = students.normalize_class(callback_data.value)
+    klass = normalize_class(callback_data.value)
     if klass is None or not students.can_read(person, klass):
         await query.answer(t(lang, "not_allowed"), show_alert=True)
         return

@@ -26,7 +26,6 @@ from db.models import Account, AccountState, AuditLog, Invite, Language, Person
 INVITE_TTL = timedelta(days=7)
 INVITE_PREFIX = "i_"
 _TOKEN_RE = re.compile(r"^i_[A-Za-z0-9_-]{20,40}$")
-CLASS_RE = re.compile(r"^(?:[1-9]|1[01])\s?[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ]$")
 
 
 class StaffState(StrEnum):
@@ -63,17 +62,6 @@ class Redeemed:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-_LATIN_TO_CYRILLIC = str.maketrans("ABCEHKMOPTX", "АВСЕНКМОРТХ")
-
-
-def normalize_class(text: str) -> str | None:
-    """'7ә', '7 Ә', '11a' → '7Ә', '11А'. None when it is not a class of grades 1-11."""
-    cleaned = text.strip().upper().translate(_LATIN_TO_CYRILLIC)
-    if not CLASS_RE.match(cleaned):
-        return None
-    return cleaned.replace(" ", "")
 
 
 async def audit(

@@ -45,6 +45,7 @@ from bot.core.schedule import (
     ReminderPolicy,
     place_reminder,
 )
+from bot.core.school_class import normalize_class
 from bot.permissions import Perm, can
 from bot.services.staff import audit
 from db.models import (
@@ -62,7 +63,6 @@ log = logging.getLogger(__name__)
 
 NAME_MIN, NAME_MAX = 3, 120
 NOTES_MAX = 1000
-CLASS_RE = re.compile(r"^(1[01]|[1-9])\s*-?\s*([A-ZА-ЯЁӘҒҚҢӨҰҮҺІ])$")
 CHRONOLOGY_LIMIT = 15
 
 
@@ -75,12 +75,6 @@ class NotAllowed(Exception):
 
 
 # --- input --------------------------------------------------------------------------------------
-
-
-def normalize_class(text: str) -> str | None:
-    """``"7 ә"``, ``"7-Ә"`` → ``"7Ә"``; None unless it is a class 1–11 with a letter."""
-    match = CLASS_RE.match(" ".join(text.split()).upper())
-    return f"{match.group(1)}{match.group(2)}" if match else None
 
 
 def normalize_name(text: str) -> str | None:
