@@ -45,7 +45,7 @@ from pydantic import (
     model_validator,
 )
 
-from bot.core.plan import Names
+from bot.core.plan import Names, json_path
 
 YEAR_PATTERN = r"^\d{4}-\d{4}$"
 SUMMER_NAMES = Names(kk="Жазғы демалыс", ru="Летние каникулы")
@@ -398,13 +398,6 @@ class SchoolCalendar(_Model):
 # --- loading --------------------------------------------------------------------------------
 
 
-def _where(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
 def parse_calendar(data: Any, path: str = "<calendar>") -> SchoolCalendar:
     """Validate already-read JSON data; raises `CalendarError` naming `path`."""
     if not isinstance(data, dict):
@@ -416,7 +409,7 @@ def parse_calendar(data: Any, path: str = "<calendar>") -> SchoolCalendar:
         cause = err.get("ctx", {}).get("error")
         if isinstance(cause, _Invalid):
             raise CalendarError(path, cause.where, cause.message) from None
-        where = _where(err["loc"])
+        where = json_path(err["loc"])
         if err["type"] == "missing":
             raise CalendarError(path, where, "required field is missing") from None
         if err["type"] == "extra_forbidden":

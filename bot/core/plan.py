@@ -285,8 +285,9 @@ _RULE_KINDS = {
 }
 
 
-def _where(loc: Iterable[int | str]) -> str:
-    """A pydantic location as a JSON path: ("sections", 1, "items", 3) -> sections[1].items[3]."""
+def json_path(loc: Iterable[int | str]) -> str:
+    """A pydantic location as a JSON path: ("sections", 1, "items", 3) -> sections[1].items[3].
+    Shared by the plan and the calendar, so both name a problem's place the same way."""
     out = ""
     previous: list[int | str] = []
     for part in loc:
@@ -298,7 +299,7 @@ def _where(loc: Iterable[int | str]) -> str:
         elif tagged and part in _RULE_KINDS:
             continue
         else:
-            out += f".{part}" if out else part
+            out += f".{part}" if out else str(part)
     return out
 
 
@@ -311,7 +312,7 @@ def _schema_problems(error: ValidationError) -> list[tuple[str, str]]:
             other["loc"][: len(loc)] == loc and len(other["loc"]) > len(loc) for other in errors
         ):
             continue  # "too short" only because an element inside failed: that one is reported
-        where = _where(loc)
+        where = json_path(loc)
         kind = err["type"]
         if kind == "when_unreadable":
             where = f"{where}.when" if where else "when"

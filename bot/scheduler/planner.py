@@ -40,6 +40,7 @@ from bot.core.schedule import (
     Occurrence,
     ReminderMoment,
     ReminderPolicy,
+    place_reminder,
 )
 from bot.services.staff import members_of
 from db.models import Account, AccountState, Person, ReportStatus
@@ -379,19 +380,6 @@ def _digest(
         emit(key, pid, "digest", at, None, items=tuple(items))
 
 
-def _place(at: datetime, window: datetime, due: datetime, calendar: SchoolCalendar,
-           policy: ReminderPolicy) -> datetime:  # fmt: skip
-    """Like the schedule's placing: into window..due, back onto a working morning."""
-    at = max(min(at, due), window).astimezone(calendar.tz)
-    if sending_allowed(at, calendar, policy):
-        return at
-    d = at.date()
-    if not (calendar.is_working_day(d) and at.time() >= policy.quiet_start):
-        back = calendar.previous_working_day(d)
-        d = back if back is not None else d
-    return max(datetime.combine(d, policy.morning_time, tzinfo=calendar.tz), window)
-
-
 def extra_occurrence(
     *,
     key: str,
@@ -418,7 +406,7 @@ def extra_occurrence(
     seen: set[datetime] = set()
     moments: list[ReminderMoment] = []
     for name, at in wanted:
-        placed = _place(at, window_start, due, calendar, policy)
+        placed = place_reminder(calendar, policy, at, window_start, due)
         if placed not in seen:
             seen.add(placed)
             moments.append(ReminderMoment(name, placed))
