@@ -111,3 +111,28 @@ def test_normalize_class() -> None:
     assert normalize_class("12А") is None
     assert normalize_class("0Б") is None
     assert normalize_class("7<b>") is None
+
+
+async def test_state_of_one_person_agrees_with_the_list(session_pool, clock) -> None:
+    person = await _person(session_pool)
+
+    async def both() -> tuple[StaffState, StaffState]:
+        async with session_pool() as session:
+            fresh = await session.get(Person, person.id)
+            assert fresh is not None
+            row = next(
+                r for r in await staff.list_staff(session, clock.now()) if r.person.id == person.id
+            )
+            return await staff.state_of(session, fresh, clock.now()), row.state
+
+    assert await both() == (StaffState.NEVER, StaffState.NEVER)
+    async with session_pool() as session:
+        token = await staff.create_invite(session, person, by=None, now=clock.now())
+    assert await both() == (StaffState.INVITED, StaffState.INVITED)
+    await _redeem(session_pool, token, clock)
+    assert await both() == (StaffState.JOINED, StaffState.JOINED)
+    async with session_pool() as session:
+        account = (await session.exec(select(Account))).one()
+        account.state = AccountState.BLOCKED
+        await session.commit()
+    assert await both() == (StaffState.BLOCKED, StaffState.BLOCKED)

@@ -95,18 +95,10 @@ async def _person_or_stale(
     return person
 
 
-async def _state_of(session: AsyncSession, person: Person, clock: Clock) -> StaffState:
-    rows = await staff.list_staff(session, clock.now())
-    for row in rows:
-        if row.person.id == person.id:
-            return row.state
-    return StaffState.REVOKED if not person.active else StaffState.NEVER
-
-
 async def _card_text(
     session: AsyncSession, person: Person, lang: str, clock: Clock
 ) -> tuple[str, StaffState]:
-    state = await _state_of(session, person, clock)
+    state = await staff.state_of(session, person, clock.now())
     text = t(
         lang,
         "person_card",

@@ -294,20 +294,18 @@ async def redeem_invite(
     return Redeemed(RedeemStatus.OK, person, linked)
 
 
+def _open_invites(now: datetime) -> Any:
+    return select(Invite.person_id).where(
+        col(Invite.used_at).is_(None),
+        col(Invite.revoked_at).is_(None),
+        col(Invite.expires_at) > now,
+    )
+
+
 async def list_staff(session: AsyncSession, now: datetime) -> list[StaffRow]:
     people = (await session.exec(select(Person).order_by(col(Person.name)))).all()
     accounts = {a.person_id: a for a in (await session.exec(select(Account))).all()}
-    open_invites = set(
-        (
-            await session.exec(
-                select(Invite.person_id).where(
-                    col(Invite.used_at).is_(None),
-                    col(Invite.revoked_at).is_(None),
-                    col(Invite.expires_at) > now,
-                )
-            )
-        ).all()
-    )
+    open_invites = set((await session.exec(_open_invites(now))).all())
     rows = []
     for person in people:
         if Role.EXTERNAL in person.roles and person.id not in accounts:
@@ -317,6 +315,15 @@ async def list_staff(session: AsyncSession, now: datetime) -> list[StaffRow]:
             StaffRow(person, account, staff_state(person, account, person.id in open_invites))
         )
     return rows
+
+
+async def state_of(session: AsyncSession, person: Person, now: datetime) -> StaffState:
+    """One person's state, without reading the whole staff list."""
+    account = (await session.exec(select(Account).where(Account.person_id == person.id))).first()
+    invited = (
+        await session.exec(_open_invites(now).where(col(Invite.person_id) == person.id))
+    ).first() is not None
+    return staff_state(person, account, invited)
 
 
 def staff_state(person: Person, account: Account | None, invited: bool) -> StaffState:
