@@ -3,20 +3,8 @@
 
 from __future__ import annotations
 
-_MONTHS_KK = (
-    "қаңтар",
-    "ақпан",
-    "наурыз",
-    "сәуір",
-    "мамыр",
-    "маусым",
-    "шілде",
-    "тамыз",
-    "қыркүйек",
-    "қазан",
-    "қараша",
-    "желтоқсан",
-)
+from bot.texts_tasks import MONTHS_KK
+
 _MONTHS_RU = (
     "январь",
     "февраль",
@@ -35,7 +23,7 @@ _MONTHS_RU = (
 TEXTS: dict[str, dict[str, str | dict[str, str]]] = {
     **{
         f"ses_month_{n}": {"kk": kk, "ru": ru}
-        for n, (kk, ru) in enumerate(zip(_MONTHS_KK, _MONTHS_RU, strict=True), start=1)
+        for n, (kk, ru) in enumerate(zip(MONTHS_KK, _MONTHS_RU, strict=True), start=1)
     },
     "cmd_sessions": {"kk": "Кеңес отырыстары", "ru": "Заседания совета"},
     "cmd_status": {"kk": "Жоспардың орындалуы", "ru": "Выполнение плана"},

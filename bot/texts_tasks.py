@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-_MONTHS_KK = (
+# Kazakh month names have one form for "in November" and "20 November"; also used by
+# bot/texts_sessions.py.
+MONTHS_KK = (
     "қаңтар",
     "ақпан",
     "наурыз",
@@ -37,7 +39,7 @@ _WEEKDAYS_RU = ("понедельник", "вторник", "среда", "че�
 TEXTS: dict[str, dict[str, str | dict[str, str]]] = {
     **{
         f"month_gen_{n}": {"kk": kk, "ru": ru}
-        for n, (kk, ru) in enumerate(zip(_MONTHS_KK, _MONTHS_RU, strict=True), start=1)
+        for n, (kk, ru) in enumerate(zip(MONTHS_KK, _MONTHS_RU, strict=True), start=1)
     },
     **{
         f"weekday_{n}": {"kk": kk, "ru": ru}
