@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from bot.cli_schedule import add_schedule_commands
 from bot.config import CALENDAR_DIR
 
 YEAR_FILE = CALENDAR_DIR / "2026-2027.json"
@@ -82,15 +80,7 @@ def plan_file(tmp_path: Path) -> Path:
 
 
 def run(argv: Sequence[str]) -> int:
-    """`python -m bot ...` once the core commands are wired in (bot/cli_core.py); until then our
-    commands on a parser of their own."""
-    try:
-        import bot.cli_core  # noqa: F401
-    except ImportError:
-        parser = argparse.ArgumentParser(prog="python -m bot")
-        add_schedule_commands(parser.add_subparsers(dest="command"))
-        args = parser.parse_args(list(argv))
-        return int(args.handler(args))
+    """`python -m bot ...`, in process."""
     from bot.cli import main
 
     return main(list(argv))

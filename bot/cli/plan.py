@@ -38,7 +38,7 @@ def add_core_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     convert.add_argument("-o", "--output", type=Path, help="write the plan to this file")
     convert.set_defaults(handler=_convert)
 
-    from bot.cli_schedule import add_schedule_commands
+    from bot.cli.schedule import add_schedule_commands
 
     add_schedule_commands(sub)
 

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 
 def build_parser() -> argparse.ArgumentParser:
     from bot.backup import add_backup_commands
-    from bot.cli_core import add_core_commands
-    from bot.cli_staff import add_staff_commands
+    from bot.cli.plan import add_core_commands
+    from bot.cli.staff import add_staff_commands
     from bot.demo import add_demo_command
 
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 # Kazakh month names have one form for "in November" and "20 November"; also used by
-# bot/texts_sessions.py.
+# bot/texts/sessions.py.
 MONTHS_KK = (
     "қаңтар",
     "ақпан",

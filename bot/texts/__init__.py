@@ -331,7 +331,7 @@ def role_name(lang: str, role: str) -> str:
     return t(lang, key) if key in TEXTS else role
 
 
-FEATURE_TEXT_MODULES = ("bot.texts_tasks", "bot.texts_sessions", "bot.texts_incidents")
+FEATURE_TEXT_MODULES = ("bot.texts.tasks", "bot.texts.sessions", "bot.texts.incidents")
 
 
 def _merge_feature_texts() -> None:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from bot.texts_tasks import MONTHS_KK
+from bot.texts.tasks import MONTHS_KK
 
 _MONTHS_RU = (
     "январь",
