@@ -41,8 +41,8 @@ async def amain(settings: Settings) -> int:
     from bot.core.plan import PlanError
     from bot.core.schedule import DEFAULT_POLICY
     from bot.core.yearroll import roll_years
-    from bot.plan_import.store import PlanStoreError, load_plan_in_use
     from bot.factory import create_bot, create_dispatcher
+    from bot.plan_import.store import PlanStoreError, load_plan_in_use
     from db.engine import create_engine, create_session_pool, upgrade_database
 
     tz = ZoneInfo(settings.timezone)
