@@ -94,6 +94,7 @@ class Imported:
     sessions: int = 0
     people: dict[str, PersonReading] = field(default_factory=dict)
     groups: dict[str, GroupKind] = field(default_factory=dict)
+    new_people: list[str] = field(default_factory=list)  # names not in the plan in use
 
     @property
     def understood(self) -> tuple[int, int]:
@@ -167,6 +168,7 @@ def _lines(text: str) -> list[str]:
 class _Builder:
     def __init__(self, known: Plan | None) -> None:
         self.directory = Directory()
+        self.known_keys = {p.key for p in known.people} if known is not None else set()
         if known is not None:
             for p in known.people:
                 reading = PersonReading(
@@ -472,6 +474,7 @@ class _Builder:
         self.out.items = sum(len(s["items"]) for s in self.sections)
         self.out.sessions = len(sessions)
         self.out.people = dict(d.people)
+        self.out.new_people = [p.name for k, p in d.people.items() if k not in self.known_keys]
         self.out.groups = dict(d.groups)
         return self.out
 
