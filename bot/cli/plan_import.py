@@ -216,9 +216,8 @@ def _versions(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 1
     if not found:
-        print(
-            f"no imported plan in {store.root}: the bot uses {DEFAULT_PLAN.relative_to(SEED_DIR.parent)}"
-        )
+        seed = DEFAULT_PLAN.relative_to(SEED_DIR.parent)
+        print(f"no imported plan in {store.root}: the bot uses {seed}")
         return 0
     for v in found:
         active = "  ← in use" if v is found[-1] else ""
