@@ -53,6 +53,7 @@ _SESSION_HEAD = re.compile(
 _NUMBERED = re.compile(r"^\s*(\d+)[.)]\s*(.*)$")
 _LETTERED = re.compile(r"^\s*([а-яәіңғүұқөһ])\)\s*(.*)$")
 _LETTERS = "аәбвгғдежз"
+_AGENDA_WORDS = ("повестк", "күн тәртіб", "заседани", "отырыс")
 _YEAR_PAIR = re.compile(r"(?<!\d)(\d{4})\s*[-–—]\s*(\d{4})(?!\d)")
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9}
 
@@ -349,8 +350,9 @@ class _Builder:
             if timing is not None:
                 session["timing"] = timing
         heading, points = _split_points(agenda_text, letters=False)
-        if not points and heading:
-            points = [heading]
+        if not points and heading:  # a point of its own row: "2. Вопрос второй"
+            numbered = _NUMBERED.match(heading)
+            points = [numbered.group(2).strip() if numbered else heading]
         resp_place = self.place(table, r, cols.responsible, cols)
         resp_lines = _lines(resp)
         for k, text in enumerate(points):
@@ -376,6 +378,12 @@ class _Builder:
                 n = int(head.group("a") or head.group("b") or head.group("c"))
                 self.mode = "sessions"
                 self.session(n, table, r, row, cols, title[head.end() :].strip())
+                continue
+            in_number = _SESSION_HEAD.match(number) if number else None
+            if in_number is not None:  # "Заседание №1" in the № column, merged down
+                n = int(in_number.group("a") or in_number.group("b") or in_number.group("c"))
+                self.mode = "sessions"
+                self.session(n, table, r, row, cols, title)
                 continue
             if _ITEM_REF.match(number) is None and (
                 len(distinct) == 1
@@ -501,6 +509,8 @@ def import_tables(
             found = _columns(row)
             if found is not None:
                 cols = found
+                if any(w in fold(n) for n in found.names.values() for w in _AGENDA_WORDS):
+                    builder.mode = "sessions"  # "Повестка заседания", "Күн тәртібі"
                 for i in found.ignored:
                     builder.out.ignored_columns.append(Place(table.index, r + 1, i + 1,
                                                              found.names[i]))  # fmt: skip

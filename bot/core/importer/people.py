@@ -283,6 +283,11 @@ def read_responsible(text: str, directory: Directory) -> list[Mapped]:
                 line_of[len(out)] = n
                 out.append(Mapped(piece, "person", person.key))
             continue
+        alias = directory.known.get(fold(piece))
+        if alias is not None:  # the plan in use reads this spelling as a person
+            directory.people.setdefault(alias.key, alias)
+            out.append(Mapped(piece, "person", alias.key))
+            continue
         meanings = _meanings(piece)
         groups = [m[6:] for m in meanings if m.startswith("group:")]
         if groups:
