@@ -145,7 +145,11 @@ def test_defect_schedule_is_a_readable_table_in_the_chosen_language(
     assert "…" not in out.split("\n", 1)[1]  # titles are wrapped, never cut
     dated = [line for line in lines if line[:3] in ("пн ", "вт ", "ср ", "чт ", "пт ")]
     assert dated and {line.index(":") for line in dated} == {16}  # times in one column
-    assert "Без даты (администратор задаёт срок через /plan): 2.4" in out
+
+
+def test_defect_undated_item_2_4_is_named(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["schedule", "--from", "2026-09-01", "--to", "2026-09-30", "--lang", "ru"]) == 0
+    assert "Без даты (администратор задаёт срок через /plan): 2.4" in capsys.readouterr().out
 
 
 def test_text_in_kazakh_by_default(plan_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
