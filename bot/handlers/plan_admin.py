@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from aiogram import Bot, Dispatcher, F, Router
-from aiogram.filters import Command, StateFilter
+from aiogram.filters import Command, Filter, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -48,11 +48,21 @@ CAPTION_MAX = 1000
 FIX_BUTTONS = 12
 
 
+class PlanFile(Filter):
+    """A document whose name says it may be a plan (.docx, .xlsx, .txt); other files go on
+    to whoever else takes files."""
+
+    async def __call__(self, message: Message) -> bool:
+        document = message.document
+        name = (document.file_name or "") if document is not None else ""
+        return Path(name).suffix.lower() in SUFFIXES
+
+
 def router_factory() -> Router:
     router = Router(name="plan_admin")
     router.message.filter(PrivateChat(), HasPerm(Perm.MANAGE_STAFF))
     router.callback_query.filter(HasPerm(Perm.MANAGE_STAFF))
-    router.message.register(plan_file, StateFilter(None, PlanForm.review), Inline(F.document))
+    router.message.register(plan_file, StateFilter(None, PlanForm.review), PlanFile())
     router.message.register(undated, Command("plan"))
     router.message.register(date_typed, PlanForm.date, Inline(F.text))
     router.callback_query.register(
