@@ -13,13 +13,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.config import CALENDAR_DIR, SEED_DIR  # noqa: E402
-from bot.core.calendar import load_calendar  # noqa: E402
-from bot.core.importer import import_tables  # noqa: E402
-from bot.core.plan import parse_plan  # noqa: E402
-from bot.core.schedule import occurrences  # noqa: E402
-from bot.plan_import.readers import read_plan_file  # noqa: E402
-from tests.plan_files import big_plan, ru_plan  # noqa: E402
+from bot.config import CALENDAR_DIR, SEED_DIR
+from bot.core.calendar import load_calendar
+from bot.core.importer import import_tables
+from bot.core.plan import parse_plan
+from bot.core.schedule import occurrences
+from bot.plan_import.readers import read_plan_file
+from tests.plan_files import big_plan, ru_plan
 
 
 def best(fn, runs: int = 5) -> float:  # type: ignore[no-untyped-def]
