@@ -132,3 +132,20 @@ class StudentCb(CallbackData, prefix="u1"):
     ver: int = 0
     value: str = ""
     id2: int = 0
+
+
+class PlanAction(StrEnum):
+    FIX = "f"  # ref: choose a timing for it
+    PICK = "p"  # ref, arg: a choice of bot.core.overrides.TIMING_CHOICES
+    CONFIRM = "ok"
+    CANCEL = "no"
+    SET = "s"  # ref: a timing for the plan in use (/plan), then PICK with live=1
+
+
+class PlanCb(CallbackData, prefix="p1"):
+    """Buttons of the plan import review and of /plan ("no date — set timing")."""
+
+    action: PlanAction
+    ref: str = ""
+    arg: str = ""
+    live: int = 0  # 1: the plan in use (an override), 0: the import waiting for a confirm

@@ -13,7 +13,7 @@ from bot.texts import LANGUAGES, t
 
 EVERYONE = ("tasks", "today", "help", "language", "cancel")
 BY_PERMISSION: dict[Perm, tuple[str, ...]] = {
-    Perm.MANAGE_STAFF: ("staff", "invite"),
+    Perm.MANAGE_STAFF: ("staff", "invite", "plan"),
     Perm.REASSIGN: ("reassign",),
     Perm.MANAGE_SESSIONS: ("sessions",),
     Perm.VIEW_STATUS: ("status",),

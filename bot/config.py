@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     admin_ids: list[int] = Field(default_factory=list)
     database_url: str = "sqlite+aiosqlite:///data/kenes.db"
     plan_path: Path = DEFAULT_PLAN
+    # Imported plans, one file per version; the newest is the plan in use unless PLAN_PATH is
+    # set (bot/plan_import/store.py).
+    plans_dir: Path = Path("data/plans")
     # A calendar file, or empty: the file in seed/calendar/ whose school year contains today.
     calendar_path: Path | None = None
     timezone: str = "Asia/Aqtobe"

@@ -36,24 +36,28 @@ def run() -> int:
 
 
 async def amain(settings: Settings) -> int:
+    from bot.config import DEFAULT_PLAN
     from bot.core.calendar import CalendarError, find_calendar, load_calendar
-    from bot.core.plan import PlanError, load_plan
+    from bot.core.plan import PlanError
     from bot.core.schedule import DEFAULT_POLICY
+    from bot.core.yearroll import roll_years
     from bot.factory import create_bot, create_dispatcher
+    from bot.plan_import.store import PlanStoreError, load_plan_in_use
     from db.engine import create_engine, create_session_pool, upgrade_database
 
     tz = ZoneInfo(settings.timezone)
     clock = SystemClock(tz)
     try:
-        plan = load_plan(settings.plan_path)
+        plan = load_plan_in_use(settings.plan_path, DEFAULT_PLAN, settings.plans_dir)
         calendar_path = settings.calendar_path or find_calendar(CALENDAR_DIR, clock.now().date())
         calendar = load_calendar(calendar_path)
+        plan, _rolled = roll_years(plan, calendar.year)  # «2023-2024» reads as this year
         policy = replace(
             DEFAULT_POLICY,
             quiet_start=time(settings.quiet_start_hour),
             quiet_end=time(settings.quiet_end_hour),
         )
-    except (PlanError, CalendarError, ValueError) as exc:
+    except (PlanError, CalendarError, PlanStoreError, ValueError) as exc:
         print(f"cannot start: {exc}", file=sys.stderr)
         return 1
     await asyncio.to_thread(upgrade_database, settings.database_url)

@@ -51,3 +51,8 @@ class StudentForm(StatesGroup):
     event_text = State()  # a talk's or home visit's text (data: student, kind)
     event_date = State()  # its day, by button or DD.MM (data: student, kind, text)
     birth_date = State()  # the date of birth, DD.MM.YYYY (data: student, ver)
+
+
+class PlanForm(StatesGroup):
+    review = State()  # an imported plan waits for fixes and a confirm (data: name, data)
+    date = State()  # typing DD.MM for "once on a date" (data: ref, live, and the review's)

@@ -546,3 +546,25 @@ class Assignment(SQLModel, table=True):
     )
     set_by_person_id: int | None = None
     set_at: datetime = created_at_field()
+
+
+class PlanOverride(SQLModel, table=True):
+    """What an admin set in the chat beside the plan file (`bot.core.overrides`).
+
+    `kind` "timing": `value` holds the timing rules (JSON, as in the plan file) of an item
+    whose *When* was empty or unreadable; "host": `value` holds the person keys who host an
+    item whose responsible are all external. `ref` is a plan number ("2.4", "3.4.6") or an
+    agenda point ("council-3.2").
+    """
+
+    __tablename__ = "plan_override"
+    __table_args__ = (sa.UniqueConstraint("ref", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str
+    kind: str
+    value: list[Any] = Field(
+        default_factory=list, sa_type=MutableList.as_mutable(sa.JSON), nullable=False
+    )
+    set_by_person_id: int | None = None
+    set_at: datetime = created_at_field()

@@ -116,42 +116,80 @@ def test_json_output(plan_file: Path, capsys: pytest.CaptureFixture[str]) -> Non
 
 
 def test_json_session(plan_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    run(schedule(plan_file, "--from", "2026-08-29", "--to", "2026-08-29", "--format", "json"))
+    run(schedule(plan_file, "--from", "2026-08-28", "--to", "2026-08-28", "--format", "json"))
     (row,) = json.loads(capsys.readouterr().out)
     assert row["key"] == "council-1@2026-2027"
     assert row["kind"] == "session"
-    assert row["due"] == "2026-08-29T15:00:00+05:00"
+    assert row["due"] == "2026-08-28T15:00:00+05:00"  # 29 Aug is a Saturday
     assert row["agenda"][0]["reporters"] == ["Ешкеева А.Т."]
     assert row["date_set"] is True
 
 
-def test_text_output(plan_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(schedule(plan_file, "--from", "2026-10-09", "--to", "2026-10-09")) == 0
-    out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith("Due 2026-10-09 Fri .. 2026-10-09 Fri")
-    rows = [line for line in out if line.startswith("2026-10-09")]
-    assert len(rows) == 1
-    assert "1.4" in rows[0] and "Сарыбаева Г.А." in rows[0] and "18:00" in rows[0]
-    assert "…" in rows[0]  # the long title is shortened
-    # Daily work is one line for the period, not one per day.
-    (daily,) = [line for line in out if line.startswith("every school day (1)")]
-    assert "1.8" in daily and "Амангелді С.М., 1-11 сынып жетекшілері" in daily
-    assert out[-1] == "2 due"
-
-
-def test_text_output_folds_daily_items(
+def test_defect_schedule_is_a_readable_table_in_the_chosen_language(
     plan_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """#13: no English labels, repeats folded, full titles wrapped, times aligned, a header
+    that says which dates are provisional and why."""
+    assert (
+        run(schedule(plan_file, "--from", "2026-08-01", "--to", "2027-07-31", "--lang", "ru")) == 0
+    )
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0].startswith("Расписание Kenes: сб 01.08.2026 … сб 31.07.2027")
+    assert "* — предварительные даты:" in out
+    assert "№1: сб 29.08.2026 — выходной, перенесено на рабочий день раньше" in out
+    assert "календарь учебного года предварительный" in out
+    assert "Due" not in out and "every school day" not in out
+    daily = [line for line in lines if line.startswith("каждый учебный день,")]
+    assert len(daily) == 1  # one row for the whole year, not one per day
+    assert "…" not in out.split("\n", 1)[1]  # titles are wrapped, never cut
+    dated = [line for line in lines if line[:3] in ("пн ", "вт ", "ср ", "чт ", "пт ")]
+    assert dated and {line.index(":") for line in dated} == {16}  # times in one column
+
+
+def test_defect_undated_item_2_4_is_named(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["schedule", "--from", "2026-09-01", "--to", "2026-09-30", "--lang", "ru"]) == 0
+    assert "Без даты (администратор задаёт срок через /plan): 2.4" in capsys.readouterr().out
+
+
+def test_text_in_kazakh_by_default(plan_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(schedule(plan_file, "--from", "2026-09-01", "--to", "2026-09-30")) == 0
-    out = capsys.readouterr().out.splitlines()
-    assert [line for line in out if " 1.8 " in line] == [
-        next(line for line in out if line.startswith("every school day (22)"))
-    ]
+    out = capsys.readouterr().out
+    assert out.startswith("Kenes кестесі: сс 01.09.2026")
+    assert "күн сайын, 22 рет" in out and "Барлығы: 22" in out
 
 
 def test_text_nothing_due(plan_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(schedule(plan_file, "--from", "2026-10-26", "--to", "2026-11-01")) == 0
-    assert "nothing is due" in capsys.readouterr().out
+    assert "бұл кезеңде ештеңе жоқ" in capsys.readouterr().out
+
+
+def test_csv_xlsx_and_ics(
+    plan_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import csv
+    import io
+
+    import openpyxl
+
+    period = ("--from", "2026-08-01", "--to", "2026-09-30")
+    assert run(schedule(plan_file, *period, "--format", "csv")) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    first = rows[0]
+    assert (first["date"], first["time"], first["ref"]) == ("2026-08-28", "15:00", "council-1")
+    assert first["provisional"] == "moved:2026-08-29"
+    xlsx = tmp_path / "s.xlsx"
+    assert run(schedule(plan_file, *period, "--format", "xlsx", "-o", str(xlsx))) == 0
+    sheet = openpyxl.load_workbook(xlsx).active
+    assert sheet is not None
+    assert [c.value for c in sheet[1]][:3] == ["date", "time", "ref"]
+    assert sheet.max_row == len(rows) + 1
+    assert run(schedule(plan_file, *period, "--format", "ics")) == 0
+    ics = capsys.readouterr().out
+    assert ics.startswith("BEGIN:VCALENDAR\r\n") and ics.endswith("END:VCALENDAR\r\n")
+    assert ics.count("BEGIN:VEVENT") == len(rows)
+    assert "DTSTART;TZID=Asia/Aqtobe:20260828T150000" in ics
+    assert all(len(line.encode()) <= 75 for line in ics.split("\r\n"))
 
 
 @pytest.mark.parametrize(
@@ -218,8 +256,8 @@ def test_calendar_command_bad_file(tmp_path: Path, capsys: pytest.CaptureFixture
 def test_defaults_are_the_seed_plan_and_the_year_of_from(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert run(["schedule", "--from", "2026-08-29", "--to", "2026-09-04", "--format", "json"]) == 0
+    assert run(["schedule", "--from", "2026-08-28", "--to", "2026-09-04", "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert rows[0]["key"] == "council-1@2026-2027"
-    assert rows[0]["due"] == "2026-08-29T15:00:00+05:00"
+    assert rows[0]["due"] == "2026-08-28T15:00:00+05:00"
     assert {r["ref"] for r in rows} >= {"1.8", "2.6", "3.3"}

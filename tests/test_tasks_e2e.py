@@ -156,7 +156,13 @@ async def test_a_decision_goes_overdue_once_then_escalates_once(app: Kenes) -> N
     assert len(overdue) == 1 and "Ата-аналар" in overdue[0].text
     for moment in (at(11, 30, 9, 0), at(11, 30, 9, 1), at(12, 1, 9, 0), at(12, 2, 9, 0)):
         await step(app, moment)
-    summaries = [m for m in chair.bot_messages if "Мерзімі өткен жұмыстар" in m.text]
+    # (the November lecture 3.4.3, hosted by the deputy director since #13, is overdue too
+    # and has its own summary line: only the decision's is counted here)
+    summaries = [
+        m
+        for m in chair.bot_messages
+        if "Мерзімі өткен жұмыстар" in m.text and "Ата-аналар жиналысы" in m.text
+    ]
     assert len(summaries) == 1
     assert "Ата-аналар жиналысы" in summaries[0].text and "Рахимжанова" in summaries[0].text
     async with app.pool() as session:

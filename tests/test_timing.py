@@ -16,6 +16,7 @@ from bot.core.timing import (
     Monthly,
     Months,
     PerStudent,
+    Quarterly,
     TimingError,
     TimingRule,
     Weekly,
@@ -209,3 +210,49 @@ def test_describe_in_plain_words() -> None:
     assert describe_timing(parse_when("2 апта\n қазан")) == "in the 2nd week of October"
     assert describe_timing(parse_when("29 тамыз")) == "on 29 August"
     assert "NOT GIVEN" in describe_timing(parse_when(""))
+
+
+# Russian plans write their timing in these shapes (issue #13); each must read as said.
+RUSSIAN_PHRASES: dict[str, list[TimingRule]] = {
+    "ежемесячно": [Monthly()],
+    "в течение года": [AllYear()],
+    "1 раз в четверть": [Quarterly()],
+    "по плану": [AllYear(by_timetable=True)],
+    "сентябрь-октябрь": [Months(months=(9, 10))],
+    "до 25 числа": [Monthly(by_day=25)],
+    "ежемесячно до 25 числа": [Monthly(by_day=25)],
+    "по мере необходимости": [WhenNeeded()],
+    "II четверть": [Quarterly(quarters=(2,))],
+    "1-я четверть": [Quarterly(quarters=(1,))],
+    "в конце каждой четверти": [Quarterly()],
+    "до 15.09.2023 г.": [FixedDate(month=9, day=15)],
+    "1 раз в месяц": [Monthly()],
+    "2 раза в год": [AllYear()],
+    "в начале учебного года": [Months(months=(9,))],
+    "еженедельно (по пятницам)": [Weekly()],
+    "в течение учебного года по плану": [AllYear(by_timetable=True)],
+    "по запросу": [WhenNeeded()],
+    "в каникулы": [BeforeHolidays()],
+    # and the Kazakh shapes of the same
+    "тоқсан сайын": [Quarterly()],
+    "IV тоқсан": [Quarterly(quarters=(4,))],
+    "айына 1 рет": [Monthly()],
+    "жоспар бойынша": [AllYear(by_timetable=True)],
+    "2023-2024 оқу жылы бойы": [AllYear()],
+}
+
+
+@pytest.mark.parametrize("text", list(RUSSIAN_PHRASES))
+def test_russian_and_new_phrases(text: str) -> None:
+    assert parse_when(text) == RUSSIAN_PHRASES[text]
+
+
+def test_monthly_without_a_day_is_written_as_before() -> None:
+    assert Monthly(extraordinary=True).model_dump() == {"kind": "monthly", "extraordinary": True}
+    assert Monthly(by_day=25).model_dump()["by_day"] == 25
+
+
+@pytest.mark.parametrize("text", ["5 четверть", "32 числа", "15.13", "четверть"])
+def test_bad_quarters_and_days(text: str) -> None:
+    with pytest.raises(TimingError):
+        parse_when(text)

@@ -38,8 +38,10 @@ def add_core_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     convert.add_argument("-o", "--output", type=Path, help="write the plan to this file")
     convert.set_defaults(handler=_convert)
 
+    from bot.cli.plan_import import add_import_commands
     from bot.cli.schedule import add_schedule_commands
 
+    add_import_commands(plan_sub)
     add_schedule_commands(sub)
 
 

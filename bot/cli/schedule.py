@@ -36,7 +36,11 @@ def add_schedule_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
     schedule.add_argument(
         "--to", dest="end", metavar="DATE", help="last day, YYYY-MM-DD (default: a week on)"
     )
-    schedule.add_argument("--format", choices=("text", "json"), default="text")
+    schedule.add_argument(
+        "--format", choices=("text", "json", "csv", "xlsx", "ics"), default="text"
+    )
+    schedule.add_argument("--lang", choices=("kk", "ru"), default="kk", help="text language")
+    schedule.add_argument("-o", "--output", type=Path, help="write to this file (xlsx: needed)")
     schedule.add_argument("--plan", type=Path, help="plan file (default: seed/plan.json)")
     schedule.add_argument(
         "--calendar", type=Path, help="calendar year file (default: the year of --from)"
@@ -52,6 +56,19 @@ def add_schedule_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
         "--calendar", type=Path, help="calendar year file (default: the current year's)"
     )
     calendar.set_defaults(handler=_calendar)
+
+
+def _plan_in_use() -> Path:
+    from pydantic import ValidationError
+
+    from bot.config import DEFAULT_PLAN, Settings
+    from bot.plan_import.store import plan_path_in_use
+
+    try:
+        settings = Settings()
+    except ValidationError:
+        return DEFAULT_PLAN
+    return plan_path_in_use(settings.plan_path, DEFAULT_PLAN, settings.plans_dir)
 
 
 def _today() -> date:
@@ -74,7 +91,6 @@ def _load_calendar(path: Path | None, today: date) -> SchoolCalendar:
 
 
 def _schedule(args: argparse.Namespace) -> int:
-    from bot.config import DEFAULT_PLAN
     from bot.core.plan import PlanError, load_plan
     from bot.core.schedule import occurrences
 
@@ -84,20 +100,41 @@ def _schedule(args: argparse.Namespace) -> int:
         if end < start:
             raise _Usage(f"--to {end} is before --from {start}")
         calendar = _load_calendar(args.calendar, start)
-        plan = load_plan(args.plan if args.plan is not None else DEFAULT_PLAN)
+        plan = load_plan(args.plan if args.plan is not None else _plan_in_use())
     except PlanError as exc:
         print(exc.line(), file=sys.stderr)
         return 1
     except (CalendarError, _Usage) as exc:
         print(exc, file=sys.stderr)
         return 1
+    from bot.cli import schedule_formats as formats
+    from bot.core.overrides import needs_timing
+    from bot.core.yearroll import roll_years
+
+    plan, _ = roll_years(plan, calendar.year)
     found = occurrences(plan, calendar, start, end)
+    if args.format == "xlsx" and args.output is None:
+        print("--format xlsx needs -o FILE", file=sys.stderr)
+        return 1
+    text: str | None = None
     if args.format == "json":
-        json.dump([occurrence_json(o) for o in found], sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        text = json.dumps([occurrence_json(o) for o in found], ensure_ascii=False, indent=2)
+        text += "\n"
+    elif args.format == "csv":
+        text = formats.schedule_csv(found, args.lang)
+    elif args.format == "ics":
+        text = formats.schedule_ics(found, calendar, args.lang)
+    elif args.format == "xlsx":
+        args.output.write_bytes(formats.schedule_xlsx(found, args.lang))
+        return 0
     else:
-        for line in schedule_text(found, calendar, start, end):
-            print(line)
+        undated = [ref for ref, _ in needs_timing(plan)]
+        text = "\n".join(formats.schedule_table(found, calendar, start, end, args.lang, undated))
+        text += "\n"
+    if args.output is not None:
+        args.output.write_text(text, encoding="utf-8", newline="")
+    else:
+        sys.stdout.write(text)
     return 0
 
 

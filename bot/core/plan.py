@@ -20,7 +20,7 @@ file, e.g. `sections[1].items[3].timing` or `sessions[4].agenda[0].reporters.peo
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Self
 
@@ -72,11 +72,15 @@ class Group(_Model):
 
 
 class Responsible(_Model):
-    """Who answers for an item: the text as written and its reading."""
+    """Who answers for an item: the text as written and its reading.
+
+    `host`: the school staff who invite and host the item when everyone named is external
+    (police, a doctor); empty: the plan's default host (`default_host`)."""
 
     text: str = ""
     people: tuple[str, ...] = ()  # person keys
     groups: tuple[str, ...] = ()  # group keys
+    host: tuple[str, ...] = ()  # person keys
 
 
 def _timing_optional(schema: dict[str, Any]) -> None:
@@ -182,6 +186,7 @@ class Session(_Timed):
     agenda: tuple[AgendaPoint, ...] = Field(min_length=1)
     responsible: Responsible  # who reports, as written in the session's last column
     note: str | None = None  # how the source was read (the reporters of each point)
+    reviews: tuple[str, ...] = ()  # item refs whose work this session looks at
 
     @property
     def ref(self) -> str:
@@ -198,6 +203,8 @@ class Plan(_Model):
     sections: tuple[Section, ...]
     sessions_title: str | None = None  # the heading of the sessions' section, as written
     sessions: tuple[Session, ...]
+    # Who hosts items whose responsible are all external; empty: see `default_host`.
+    default_host: tuple[str, ...] = ()
 
     def person(self, key: str) -> Person:
         """The person with this key (KeyError if none)."""
@@ -395,6 +402,9 @@ def _reference_problems(plan: Plan) -> list[tuple[str, str]]:
                 problems)  # fmt: skip
         _unique(((f"{where}.groups[{k}]", g) for k, g in enumerate(resp.groups)), "group",
                 problems)  # fmt: skip
+        for k, key in enumerate(resp.host):
+            if key not in people:
+                problems.append((f"{where}.host[{k}]", f"unknown person {key!r}"))
         if required and not resp.people and not resp.groups:
             problems.append((where, "names nobody: give people or groups"))
 
@@ -426,7 +436,14 @@ def _reference_problems(plan: Plan) -> list[tuple[str, str]]:
         "session number",
         problems,
     )
+    for k, key in enumerate(plan.default_host):
+        if key not in people:
+            problems.append((f"default_host[{k}]", f"unknown person {key!r}"))
+    item_refs = {ref for _, ref in refs}
     for i, session in enumerate(plan.sessions):
+        for k, ref in enumerate(session.reviews):
+            if ref not in item_refs:
+                problems.append((f"sessions[{i}].reviews[{k}]", f"no item {ref!r} in the plan"))
         responsible(f"sessions[{i}].responsible", session.responsible, required=False)
         _unique(
             (
@@ -559,12 +576,23 @@ def _describe_when(when: str | None, timing: Sequence[TimingRule]) -> str:
     return f"{written!r} -> {describe_timing(timing)}{tail}"
 
 
-def describe_plan(plan: Plan) -> list[str]:
-    """Item by item, what was understood: ref, title, timing in plain words, who is responsible."""
+def describe_plan(
+    plan: Plan,
+    *,
+    header: Sequence[str] = (),
+    notes: Mapping[str, Sequence[str]] | None = None,
+) -> list[str]:
+    """Item by item, what was understood: ref, title, timing in plain words, who is responsible.
+
+    `header` lines follow the counts; `notes` adds lines under a ref (an item, a sub-item,
+    "council-3" or an agenda point "council-3.2"): what the plan in use changed.
+    """
+    extra = notes or {}
     lines = [
         f"{plan.title} ({plan.school}; written for {plan.source_year}; source {plan.source})",
         f"{len(plan.people)} people, {len(plan.groups)} groups, "
         f"{sum(1 for _ in plan.items())} items, {len(plan.sessions)} sessions",
+        *header,
     ]
     for section in plan.sections:
         lines.append(f"{section.number}. {_short(section.title)}")
@@ -576,18 +604,24 @@ def describe_plan(plan: Plan) -> list[str]:
                 lines.append("        reminders: none for this item")
             if item.note:
                 lines.append(f"        note: {item.note}")
+            lines.extend(f"        {line}" for line in extra.get(item.ref, ()))
             for sub in item.subitems:
                 lines.append(f"    {sub.ref}  {_short(sub.title)}")
                 if sub.timing is not None:
                     lines.append(f"          when: {_describe_when(sub.when, sub.timing)}")
                 if sub.responsible is not None:
                     lines.append(f"          who:  {describe_responsible(plan, sub.responsible)}")
+                lines.extend(f"          {line}" for line in extra.get(sub.ref, ()))
     lines.append("Council sessions")
     for session in plan.sessions:
         lines.append(f"  {session.ref}  {_describe_when(session.when, session.timing)}")
+        lines.extend(f"        {line}" for line in extra.get(session.ref, ()))
         for point in session.agenda:
             lines.append(f"    {point.number}. {_short(point.title)}")
             lines.append(f"          who:  {describe_responsible(plan, point.reporters)}")
+            lines.extend(
+                f"          {line}" for line in extra.get(f"{session.ref}.{point.number}", ())
+            )
         if session.note:
             lines.append(f"        note: {session.note}")
     return lines

@@ -68,6 +68,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Literal
 
 from bot.core.calendar import SchoolCalendar
+from bot.core.hosts import external_only, guest_names, host_of
 from bot.core.plan import Item, Plan, Responsible, Session, SubItem
 from bot.core.roles import Role
 from bot.core.timing import (
@@ -77,6 +78,7 @@ from bot.core.timing import (
     FixedDate,
     Monthly,
     Months,
+    Quarterly,
     TimingRule,
     Weekly,
     WeekOfMonth,
@@ -91,6 +93,7 @@ SCHEDULED_KINDS = frozenset(
         "daily",
         "weekly",
         "monthly",
+        "quarterly",
         "all_year",
         "before_holidays",
     }
@@ -115,6 +118,7 @@ class ReminderPolicy:
     lead_reminders: tuple[tuple[str, int], ...] = (("week_before", 7), ("day_before", 1))
     month_before_end_school_days: int = 3
     all_year_before_due_school_days: int = 5
+    review_lead_school_days: int = 3  # what a session reviews is due this many days before it
     before_holidays_window_school_days: int = 5
     quiet_start: time = time(21, 0)
     quiet_end: time = time(8, 0)
@@ -145,6 +149,7 @@ class AgendaLine:
     people: tuple[str, ...]
     groups: tuple[str, ...]
     reporters: tuple[str, ...]  # display names
+    guests: tuple[str, ...] = ()  # external reporters the host invites (names)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +169,16 @@ class Occurrence:
     agenda: tuple[AgendaLine, ...] = ()
     checklist: tuple[str, ...] = ()
     date_set: bool = True  # False: a session dated by month only; `due` is a default
+    # Why the date is not final: "month_only" (a session dated by month, a default day until
+    # the chair sets it), "moved:2026-08-29" (the rule gave a non-working day; moved back to
+    # the nearest earlier working day).
+    provisional: tuple[str, ...] = ()
+    guests: tuple[str, ...] = ()  # external people the responsible (the host) invites
+
+    @property
+    def hosted(self) -> bool:
+        """The item names only external people: `people` are the school's hosts."""
+        return bool(self.guests)
 
     @property
     def responsible(self) -> tuple[str, ...]:
@@ -201,6 +216,7 @@ class _Period:
     window_start: datetime
     due: datetime
     reminders: tuple[ReminderMoment, ...] = field(default=())
+    provisional: tuple[str, ...] = ()
 
 
 class _Context:
@@ -222,8 +238,21 @@ class _Context:
         self.names = {p.key: p.name for p in plan.people}
         self.group_names = {g.key: g.names.kk for g in plan.groups}
         self.chairs = tuple(p.key for p in plan.people if Role.CHAIR in p.roles)
+        self.plan = plan
         self._periods: dict[TimingRule, tuple[_Period, ...]] = {}
         self._who: dict[Responsible, _Who] = {}
+        self._guests: dict[Responsible, tuple[str, ...]] = {}
+        self.session_days: list[date] = []  # the plan sessions' days, in order
+        self.reviewed: dict[str, list[date]] = {}  # item ref -> days of sessions reviewing it
+
+    def working_day(self, d: date) -> tuple[date, tuple[str, ...]]:
+        """`d` if it is a working day, else the nearest earlier one, marked as moved."""
+        if self.cal.is_working_day(d):
+            return d, ()
+        back = self.cal.previous_working_day(d)
+        if back is None:
+            return d, ()
+        return back, (f"moved:{d.isoformat()}",)
 
     # --- moments ------------------------------------------------------------------------------
 
@@ -302,12 +331,19 @@ class _Context:
         cal, p = self.cal, self.policy
         if isinstance(rule, FixedDate):
             try:
-                day = cal.map_month_day(rule.month, rule.day)
+                wanted_day = cal.map_month_day(rule.month, rule.day)
             except ValueError:
                 return
+            day, moved = self.working_day(wanted_day)
             due = self.at(day, p.due_time)
             window, wanted = self.lead(day, due)
-            yield _Period(day.isoformat(), window, due, self.reminders(wanted, window, due))
+            yield _Period(
+                wanted_day.isoformat(),
+                window,
+                due,
+                self.reminders(wanted, window, due),
+                moved,
+            )
         elif isinstance(rule, Months):
             for month in rule.months:
                 year, days = self._month_days(month)
@@ -315,7 +351,21 @@ class _Context:
                     yield self._month_period(year, month, days)
         elif isinstance(rule, Monthly):
             for year, month, days in cal.school_months():
+                if rule.by_day is not None:
+                    before = tuple(d for d in days if d.day <= rule.by_day)
+                    days = before or days[:1]
                 yield self._month_period(year, month, days)
+        elif isinstance(rule, Quarterly):
+            for quarter in cal.quarters:
+                if rule.quarters and quarter.number not in rule.quarters:
+                    continue
+                days = cal.school_days(quarter.start, quarter.end)
+                if days:
+                    back = p.month_before_end_school_days
+                    extra = [("quarter_start", days[0])]
+                    if len(days) > back + 1:
+                        extra.append(("before_end", days[-1 - back]))
+                    yield self._span(f"{cal.year}-Q{quarter.number}", days, extra)
         elif isinstance(rule, WeekOfMonth):
             days = self._week_of_month(rule.week, rule.month)
             if days:
@@ -357,10 +407,24 @@ class _Context:
             new_year = date(cal.start_year + 1, 1, 1)
             h1, h2 = cal.school_days(None, new_year), cal.school_days(new_year, None)
         back = self.policy.all_year_before_due_school_days
+        lead = self.policy.review_lead_school_days
         for label, half in (("H1", h1), ("H2", h2)):
-            if half:
+            if not half:
+                continue
+            # The session that reviews the half: the last plan session inside it. The work is
+            # due after that session (it goes on until the half ends); the reminder comes a
+            # few school days before the session, so the report is ready for it.
+            review = [d for d in self.session_days if half[0] <= d <= half[-1]]
+            if review:
+                session_day = review[-1]
+                before = self.cal.previous_school_day(session_day, inclusive=True) or session_day
+                remind = self.cal.school_day_offset(before, -lead)
+                days = half if half[-1] >= session_day else (*half, session_day)
+                extra = [("before_review", max(remind, half[0]))]
+            else:
+                days = half
                 extra = [("before_due", half[max(0, len(half) - 1 - back)])]
-                yield self._span(f"{cal.year}-{label}", half, extra)
+            yield self._span(f"{cal.year}-{label}", days, extra)
 
     def _before_holidays(self) -> Iterator[_Period]:
         cal, p = self.cal, self.policy
@@ -377,16 +441,41 @@ class _Context:
                 f"{cal.year}-{hol.key}", window, due, self.reminders(wanted, window, due)
             )
 
+    def before_review(self, period: _Period, days: Sequence[date]) -> _Period:
+        """A period of an item a session reviews, due a few school days before the session
+        when the session falls inside it."""
+        for day in days:
+            if period.window_start.date() <= day <= period.due.date():
+                start = self.cal.previous_school_day(day, inclusive=True) or day
+                due_day = self.cal.school_day_offset(start, -self.policy.review_lead_school_days)
+                due = max(self.at(due_day, self.policy.due_time), period.window_start)
+                kept = tuple(r for r in period.reminders if r.at <= due)
+                return _Period(period.suffix, period.window_start, due, kept, period.provisional)
+        return period
+
     # --- who ----------------------------------------------------------------------------------
 
     def who(self, resp: Responsible) -> _Who:
+        """People, groups and names reminded for `resp`: an external-only `resp` is its
+        school host's (the guests are in `guests`)."""
         got = self._who.get(resp)
         if got is None:
-            names = tuple(self.names.get(k, k) for k in resp.people) + tuple(
-                self.group_names.get(k, k) for k in resp.groups
-            )
-            got = self._who[resp] = (resp.people, resp.groups, names)
+            if external_only(self.plan, resp):
+                self._guests[resp] = guest_names(self.plan, resp)
+                hosts = host_of(self.plan, resp)
+                got = (hosts, (), tuple(self.names.get(k, k) for k in hosts))
+            else:
+                self._guests[resp] = ()
+                names = tuple(self.names.get(k, k) for k in resp.people) + tuple(
+                    self.group_names.get(k, k) for k in resp.groups
+                )
+                got = (resp.people, resp.groups, names)
+            self._who[resp] = got
         return got
+
+    def guests(self, resp: Responsible) -> tuple[str, ...]:
+        self.who(resp)
+        return self._guests[resp]
 
 
 def _task_occurrences(
@@ -400,10 +489,14 @@ def _task_occurrences(
     checklist: tuple[str, ...],
 ) -> Iterator[Occurrence]:
     people, groups, names = ctx.who(resp)
+    guests = ctx.guests(resp)
+    reviews = ctx.reviewed.get(item_ref, ()) or ctx.reviewed.get(ref, ())
     for rule in timing:
         if rule.kind not in SCHEDULED_KINDS:
             continue
         for period in ctx.periods(rule):
+            if reviews and rule.kind != "all_year":
+                period = ctx.before_review(period, reviews)
             yield Occurrence(
                 key=f"{ref}@{period.suffix}",
                 ref=ref,
@@ -418,6 +511,8 @@ def _task_occurrences(
                 responsible_names=names,
                 reminders=period.reminders if remind else (),
                 checklist=checklist,
+                provisional=period.provisional,
+                guests=guests,
             )
 
 
@@ -464,6 +559,7 @@ def _session_occurrence(
     if rule is None and session.number not in session_times:
         return None
     date_set = True
+    moved: tuple[str, ...] = ()
     month_days: tuple[date, ...] = ()
     if session.number in session_times:
         set_at = session_times[session.number]
@@ -472,9 +568,10 @@ def _session_occurrence(
         due = set_at.astimezone(ctx.tz)
     elif isinstance(rule, FixedDate):
         try:
-            due = ctx.at(cal.map_month_day(rule.month, rule.day), p.session_time)
+            day, moved = ctx.working_day(cal.map_month_day(rule.month, rule.day))
         except ValueError:
             return None
+        due = ctx.at(day, p.session_time)
     else:
         assert isinstance(rule, Months)
         _, month_days = ctx._month_days(rule.months[0])
@@ -488,7 +585,10 @@ def _session_occurrence(
         window = ctx.at(month_days[0], p.window_time)
         wanted.insert(0, ("set_date", ctx.at(month_days[0], p.morning_time), ctx.chairs))
     people, groups, names = ctx.who(session.responsible)
-    agenda = tuple(AgendaLine(a.number, a.title, *ctx.who(a.reporters)) for a in session.agenda)
+    agenda = tuple(
+        AgendaLine(a.number, a.title, *ctx.who(a.reporters), guests=ctx.guests(a.reporters))
+        for a in session.agenda
+    )
     return Occurrence(
         key=f"{session.ref}@{cal.year}",
         ref=session.ref,
@@ -504,6 +604,8 @@ def _session_occurrence(
         reminders=ctx.reminders(wanted, window, due),
         agenda=agenda,
         date_set=date_set,
+        provisional=moved if date_set else ("month_only",),
+        guests=ctx.guests(session.responsible),
     )
 
 
@@ -531,14 +633,22 @@ def occurrences(
     ctx = _Context(plan, calendar, policy, start, end)
     times = session_times or {}
     found: dict[str, Occurrence] = {}
+    sessions: list[Occurrence] = []
+    for session in plan.sessions:  # first: the all-year deadlines follow the review sessions
+        held = _session_occurrence(ctx, session, times)
+        if held is not None:
+            sessions.append(held)
+            day = held.due.date()
+            ctx.session_days.append(day)
+            for ref in session.reviews:
+                ctx.reviewed.setdefault(ref, []).append(day)
+    ctx.session_days.sort()
     for section in plan.sections:
         for item in section.items:
             for occ in _item_occurrences(ctx, item):
                 found.setdefault(occ.key, occ)
-    for session in plan.sessions:
-        held = _session_occurrence(ctx, session, times)
-        if held is not None:
-            found.setdefault(held.key, held)
+    for held in sessions:
+        found.setdefault(held.key, held)
     result = [o for o in found.values() if start <= o.due.date() <= end]
     result.sort(key=lambda o: (o.due, ref_sort_key(o.ref), o.key))
     return result

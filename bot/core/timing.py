@@ -9,9 +9,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 
 class _Rule(BaseModel):
@@ -54,10 +60,27 @@ class Weekly(_Rule):
 
 
 class Monthly(_Rule):
-    """Every month ("Ай сайын"), optionally plus extraordinary occasions ("кезектен тыс")."""
+    """Every month ("Ай сайын"), optionally plus extraordinary occasions ("кезектен тыс");
+    `by_day`: due by that day of each month ("ежемесячно до 25 числа")."""
 
     kind: Literal["monthly"] = "monthly"
     extraordinary: bool = False
+    by_day: int | None = Field(default=None, ge=1, le=31)
+
+    @model_serializer(mode="wrap")
+    def _without_unset_day(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if data.get("by_day") is None:
+            data.pop("by_day", None)  # plan files written before `by_day` stay as they were
+        return data
+
+
+class Quarterly(_Rule):
+    """Once a quarter ("1 раз в четверть", "тоқсан сайын"); `quarters`: only those (empty:
+    each quarter of the calendar)."""
+
+    kind: Literal["quarterly"] = "quarterly"
+    quarters: tuple[Annotated[int, Field(ge=1, le=4)], ...] = ()
 
 
 class AllYear(_Rule):
@@ -98,6 +121,7 @@ TimingRule = Annotated[
     | Daily
     | Weekly
     | Monthly
+    | Quarterly
     | AllYear
     | BeforeHolidays
     | PerStudent
@@ -249,14 +273,64 @@ _HOLIDAYS, _PER_STUDENT, _NEEDED, _EXTRA, _WEEK, _FILLER = (
     "week",
     "filler",
 )
+_QUARTERLY, _QUARTER, _YEAR_START, _YEAR_END, _TIMES, _DAY_OF = (
+    "quarterly",
+    "quarter",
+    "year_start",
+    "year_end",
+    "times",
+    "day_of",
+)
 _PHRASES: dict[str, tuple[str, ...]] = {
-    _DAILY: ("күн сайын", "күнде", "күнделікті", "ежедневно", "каждый день"),
-    _WEEKLY: ("апта сайын", "әр апта*", "еженедельно", "каждую неделю", "каждая неделя"),
-    _MONTHLY: ("ай сайын", "әр ай*", "ежемесячно", "каждый месяц"),
+    _DAILY: ("күн сайын", "күнде", "күнделікті", "ежедневно", "каждый день", "ежедневн*"),
+    _WEEKLY: (
+        "апта сайын",
+        "әр апта*",
+        "аптасына",
+        "еженедельно",
+        "каждую неделю",
+        "каждая неделя",
+        "в неделю",
+        "по понедельник*",
+        "по вторник*",
+        "по сред*",
+        "по четверг*",
+        "по пятниц*",
+        "по суббот*",
+    ),
+    _MONTHLY: (
+        "ай сайын",
+        "әр ай*",
+        "айына",
+        "ежемесячно",
+        "каждый месяц",
+        "каждого месяца",
+        "в месяц",
+    ),
+    _QUARTERLY: (
+        "тоқсан сайын",
+        "әр тоқсан*",
+        "тоқсанына",
+        "тоқсан соңында",
+        "тоқсанның соңында",
+        "тоқсан қорытындысы бойынша",
+        "ежеквартально",
+        "каждую четверть",
+        "каждой четверти",
+        "в четверть",
+        "в конце четверти",
+        "в конце каждой четверти",
+        "по итогам четверти",
+        "по итогам каждой четверти",
+        "по итогам четвертей",
+        "по четвертям",
+    ),
     _ALL_YEAR: (
         "жыл бой*",
         "оқу жылы бой*",
         "үнемі",
+        "жүйелі түрде",
+        "жылына",
         "в течение год*",
         "в течение учебного год*",
         "в течение всего учебного год*",
@@ -264,21 +338,41 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "весь год",
         "весь учебный год",
         "постоянно",
+        "систематически",
+        "в год",
+        "в полугодие",
+        "по полугодиям",
+        "по итогам полугодия",
+        "по итогам полугодий",
+        "в конце полугодия",
     ),
     _TIMETABLE: (
         "кестеге сәйкес",
         "кесте бойынша",
+        "жоспар бойынша",
+        "жоспарға сәйкес",
+        "жеке жоспар бойынша",
         "по график*",
         "согласно график*",
         "по расписани*",
         "согласно расписани*",
+        "по плану",
+        "по плану работы",
+        "по отдельному плану",
+        "согласно плану",
+        "по плану школы",
     ),
     _HOLIDAYS: (
         "каникул алдында",
         "каникулдар алдында",
         "каникул қарсаңында",
+        "каникул кезінде",
         "перед каникулами",
         "накануне каникул",
+        "в каникулы",
+        "во время каникул",
+        "в период каникул",
+        "в каникулярное время",
     ),
     _PER_STUDENT: (
         "есепке алынған күннен бастап",
@@ -296,6 +390,8 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "қажет болса",
         "қажеттілігіне қарай",
         "қажетіне қарай",
+        "қажеттілік бойынша",
+        "сұраныс бойынша",
         "анықталған жағдайда",
         "по необходимости",
         "при необходимости",
@@ -304,6 +400,11 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "по мере выявления",
         "при выявлении",
         "в случае выявления",
+        "по запросу",
+        "по мере поступления",
+        "по факту",
+        "по ситуации",
+        "по требованию",
     ),
     _EXTRA: (
         "қажет болса кезектен тыс",
@@ -311,10 +412,48 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "при необходимости внеочередн*",
         "внеочередн*",
     ),
+    _YEAR_START: (
+        "оқу жылының басында",
+        "жыл басында",
+        "в начале учебного года",
+        "в начале года",
+        "начало учебного года",
+        "начало года",
+    ),
+    _YEAR_END: (
+        "оқу жылының соңында",
+        "жыл соңында",
+        "в конце учебного года",
+        "в конце года",
+        "конец учебного года",
+        "конец года",
+    ),
     _WEEK: ("апта*", "недел*"),
-    # Words that carry no meaning of their own here: "қазан айы", "в октябре", "и".
-    _FILLER: ("айы", "айында", "айда", "в", "во", "и", "және", "мен"),
+    _QUARTER: ("четверт*", "тоқсан*"),
+    _TIMES: ("раз", "раза", "рет"),
+    _DAY_OF: ("числа", "число", "числу"),
+    # Words that carry no meaning of their own here: "қазан айы", "в октябре", "и", "до".
+    _FILLER: (
+        "айы",
+        "айында",
+        "айда",
+        "в",
+        "во",
+        "и",
+        "және",
+        "мен",
+        "до",
+        "к",
+        "ко",
+        "не",
+        "дейін",
+        "г",
+        "года",
+        "жылы",
+        "ж",
+    ),
 }
+_ROMAN = {"и": 1, "ии": 2, "иии": 3, "иv": 4}  # I, II, III, IV after folding (I reads as І)
 # Ordinal endings after a number: "2-ші", "1-апта", "2-я неделя", "3-й".
 _ORDINAL_ENDINGS = {
     _fold(e) for e in ("ші", "шы", "інші", "ыншы", "нші", "ншы", "я", "ая", "й", "ой", "ый", "ий")
@@ -400,6 +539,7 @@ class _Reader:
         self.months_at: int | None = None  # where the Months rule goes among the rules
         self.flags: set[str] = set()
         self.last_month_index = -2  # index of the token that last added a plain month
+        self.by_day: int | None = None  # "до 25 числа"
 
     def fail(self, detail: str) -> TimingError:
         return TimingError(self.text, detail)
@@ -468,10 +608,22 @@ class _Reader:
             self.read_one()
         return self.finish()
 
+    def is_word(self, meaning: str, offset: int = 0) -> bool:
+        token = self.peek(offset)
+        return (
+            token is not None
+            and token.kind == "word"
+            and any(_word_matches(token.word, p) for p in _SINGLE_WORDS[meaning])
+        )
+
     def read_one(self) -> None:
         token = self.tokens[self.pos]
         if token.kind == "num" or token.word in _ORDINAL_WORDS:
             self.read_number()
+            return
+        if token.word in _ROMAN and self.is_word(_QUARTER, 1):  # "II четверть"
+            self.pos += 2
+            self.add_quarter(_ROMAN[token.word])
             return
         month = self.month_at()
         if month is not None:
@@ -483,8 +635,16 @@ class _Reader:
         meaning, length = found
         if meaning == _WEEK:
             raise self.fail(f"{token.raw!r} needs a number and a month, e.g. '2 апта қазан'")
+        if meaning == _QUARTER:
+            raise self.fail(f"{token.raw!r} needs a number, e.g. '2 четверть'")
         self.pos += length
-        if meaning == _FILLER:
+        if meaning in (_FILLER, _TIMES, _DAY_OF):
+            return
+        if meaning == _YEAR_START:
+            self.add_months(9)
+            return
+        if meaning == _YEAR_END:
+            self.add_months(5)
             return
         if meaning == _DAILY:
             self.add(Daily())
@@ -492,6 +652,8 @@ class _Reader:
             self.add(Weekly())
         elif meaning == _MONTHLY:
             self.add(Monthly())
+        elif meaning == _QUARTERLY:
+            self.add(Quarterly())
         elif meaning == _ALL_YEAR:
             self.add(AllYear())
         elif meaning == _HOLIDAYS:
@@ -503,10 +665,40 @@ class _Reader:
         else:  # _TIMETABLE, _EXTRA: they qualify another rule, see finish()
             self.flags.add(meaning)
 
+    def add_quarter(self, number: int) -> None:
+        if not 1 <= number <= 4:
+            raise self.fail(f"a school year has quarters 1 to 4, not {number}")
+        for i, rule in enumerate(self.rules):
+            if isinstance(rule, Quarterly) and rule.quarters:
+                if number not in rule.quarters:
+                    self.rules[i] = Quarterly(quarters=(*rule.quarters, number))
+                return
+        self.add(Quarterly(quarters=(number,)))
+
     def read_number(self) -> None:
         start = self.tokens[self.pos]
+        if start.kind == "num" and len(start.raw) == 4:
+            self.pos += 1  # a year ("2023", "15.09.2023"): the plan is mapped onto this year
+            return
         number = self.ordinal()
         assert number is not None
+        if self.is_word(_TIMES):  # "1 раз в месяц", "айына 1 рет": the count goes
+            self.pos += 1
+            return
+        if self.is_word(_DAY_OF):  # "до 25 числа": by that day of each month
+            self.pos += 1
+            if not 1 <= number <= 31:
+                raise self.fail(f"there is no day {number} in a month")
+            self.by_day = number
+            return
+        if self.is_word(_QUARTER):  # "2 четверть", "1-тоқсан"
+            self.pos += 1
+            self.add_quarter(number)
+            return
+        after = self.peek()
+        if start.kind == "num" and after is not None and after.kind == "num":
+            self.read_numeric_date(number, after.number)  # "15.09", "15.09.2023"
+            return
         self.skip_fillers()
         if self.is_week_word():
             self.pos += 1
@@ -526,6 +718,17 @@ class _Reader:
         if not 1 <= number <= _days_in(month):
             raise self.fail(f"there is no day {number} in month {month}")
         self.add(FixedDate(month=month, day=number))
+
+    def read_numeric_date(self, day: int, month: int) -> None:
+        self.pos += 1
+        if not 1 <= month <= 12:
+            raise self.fail(f"there is no month {month}")
+        if not 1 <= day <= _days_in(month):
+            raise self.fail(f"there is no day {day} in month {month}")
+        year = self.peek()
+        if year is not None and year.kind == "num" and len(year.raw) in (2, 4):
+            self.pos += 1
+        self.add(FixedDate(month=month, day=day))
 
     def read_month(self, month: int) -> None:
         index = self.pos
@@ -565,6 +768,13 @@ class _Reader:
                 rules[rules.index(Monthly())] = Monthly(extraordinary=True)
             elif WhenNeeded() not in rules:
                 rules.append(WhenNeeded())
+        if self.by_day is not None:
+            found = [i for i, r in enumerate(rules) if isinstance(r, Monthly)]
+            if found:
+                at = found[0]
+                rules[at] = rules[at].model_copy(update={"by_day": self.by_day})
+            else:
+                rules.append(Monthly(by_day=self.by_day))
         if BeforeHolidays() in rules and AllYear() in rules:
             rules.remove(AllYear())
         if not rules:
@@ -573,6 +783,9 @@ class _Reader:
 
 
 _FILLERS = {_fold(w) for w in _PHRASES[_FILLER]}
+_SINGLE_WORDS = {
+    meaning: tuple(_fold(p) for p in _PHRASES[meaning]) for meaning in (_QUARTER, _TIMES, _DAY_OF)
+}
 
 
 def parse_when(text: str) -> list[TimingRule]:
@@ -611,10 +824,16 @@ def describe_rule(rule: TimingRule) -> str:
             return "every school day"
         case Weekly():
             return "every school week"
-        case Monthly(extraordinary=extraordinary):
-            return "every month" + (
-                ", and extraordinary sessions when needed" if extraordinary else ""
+        case Monthly(extraordinary=extraordinary, by_day=by_day):
+            return (
+                "every month"
+                + (f", by day {by_day}" if by_day else "")
+                + (", and extraordinary sessions when needed" if extraordinary else "")
             )
+        case Quarterly(quarters=quarters):
+            if not quarters:
+                return "once a quarter"
+            return "in quarter " + ", ".join(str(q) for q in quarters)
         case AllYear(by_timetable=by_timetable):
             return "all year (ongoing)" + (", according to the timetable" if by_timetable else "")
         case BeforeHolidays():

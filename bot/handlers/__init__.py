@@ -12,6 +12,7 @@ def get_routers() -> list[Router]:
         common,
         fallback,
         incidents,
+        plan_admin,
         sessions,
         start,
         status,
@@ -30,5 +31,6 @@ def get_routers() -> list[Router]:
         students.router_factory(),
         sessions.router_factory(),
         status.router_factory(),
+        plan_admin.router_factory(),
         fallback.router_factory(),
     ]

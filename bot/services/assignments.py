@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core import plan as plan_model
 from bot.core.assign import with_assignments
+from bot.core.overrides import apply_overrides
 from bot.core.plan import Plan
 from bot.core.roles import Role
 from bot.services.staff import audit
@@ -19,7 +20,11 @@ _ROLES = {r.value for r in Role}
 
 
 async def effective_plan(session: AsyncSession, plan: Plan) -> Plan:
-    """The plan with the database's reassignments applied (and chat-added people named)."""
+    """The plan with the database's reassignments applied (and chat-added people named), and
+    the timings and hosts set in the chat (`plan_override`)."""
+    from bot.services.plan_overrides import load_plan_overrides
+
+    plan = apply_overrides(plan, await load_plan_overrides(session))
     rows = (await session.exec(select(Assignment))).all()
     known = {p.key for p in plan.people}
     extra = [

@@ -1,0 +1,138 @@
+"""Issue #13 in the chat: an admin sends the school's Word plan, reads the review, sets the
+undated items' timing by buttons and confirms; /plan sets the timing of the plan in use's
+undated items (2.4). The production dispatcher, the strict fake Telegram, the real database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlmodel import select
+
+from bot.core.plan import load_plan
+from bot.core.timing import Monthly, Quarterly
+from bot.services.assignments import effective_plan
+from bot.services.plan_import import adopt_plan
+from db.models import AuditLog, Occurrence, OccurrenceStatus, PlanOverride, Report, ReportStatus
+from tests.harness import Kenes, tap
+from tests.plan_files import kk_plan, ru_plan
+
+
+async def test_admin_imports_a_russian_word_plan_fixes_timings_and_confirms(
+    kenes: Kenes, tmp_path: Path
+) -> None:
+    kenes.settings.plans_dir = tmp_path / "plans"
+    admin = await kenes.admin(language_code="ru")
+    await admin.send_document("план.docx", ru_plan())
+    review = await admin.next_message()
+    assert review.document is not None  # long: the full report is attached, one message
+    caption = review.caption or ""
+    assert "прочитано пунктов — 44" in caption and "Сроки поняты: 45 из 47" in caption
+    assert "2.21: срок не понят: «в дни проведения акций»" in caption
+    assert review.button_labels == [
+        "🗓 2.21: задать срок",
+        "🗓 2.22: задать срок",
+        "✅ Подтвердить",
+        "✖️ Отмена",
+    ]
+    report = (review.document_bytes or b"").decode("utf-8")
+    assert "1.7 Мероприятие 7" in report and "ежемесячно, до 25 числа" in report
+    await admin.tap("🗓 2.21: задать срок", review)
+    await admin.next_callback_answer()
+    choices = await admin.next_message()
+    assert "Какой срок?" in choices.text
+    assert await tap(admin, "Ежемесячно") is None
+    assert "2.21: срок — ежемесячно." in (await admin.next_message()).text
+    await admin.tap("✅ Подтвердить", review)
+    await admin.next_callback_answer()
+    done = await admin.next_message()
+    assert "Новый план действует (версия 1)" in done.text
+    assert "Пунктов нет в новом плане: 1.1," in done.text
+    (saved,) = (tmp_path / "plans" / "versions").glob("0001-*.json")
+    new = load_plan(saved)
+    assert new.item("2.21").timing == (Monthly(),)
+    assert kenes.dp.workflow_data["plan"].item("2.21").timing == (Monthly(),)  # in use now
+    assert kenes.dp.workflow_data["app_context"].plan is kenes.dp.workflow_data["plan"]
+
+
+async def test_a_kazakh_plan_and_a_file_that_is_no_plan(kenes: Kenes, tmp_path: Path) -> None:
+    kenes.settings.plans_dir = tmp_path / "plans"
+    admin = await kenes.admin()
+    await admin.send_document("сурет.docx", b"not a word file")
+    assert "жоспар ретінде оқи алмадым" in (await admin.next_message()).text
+    await admin.send_document("жоспар.docx", kk_plan())
+    review = await admin.next_message()
+    assert "7 тармақ (2 бөлім), 3 кеңес отырысы оқылды" in review.text
+    assert "Бәрі оқылды." in review.text
+    await admin.tap("✖️ Болдырмау", review)
+    await admin.next_callback_answer()
+    assert "қолданыстағысы өзгермеді" in (await admin.next_message()).text
+    assert not (tmp_path / "plans").exists()
+
+
+async def test_a_teacher_cannot_send_a_plan(kenes: Kenes) -> None:
+    teacher = await kenes.join("nugimanova-mk", "Мәди")
+    await teacher.send_document("жоспар.docx", kk_plan())
+    reply = await teacher.next_message()
+    assert "тармақ" not in reply.text
+
+
+async def test_admin_sets_the_timing_of_item_2_4_in_the_chat(kenes: Kenes) -> None:
+    admin = await kenes.admin(language_code="ru")
+    await admin.command("/plan")
+    listed = await admin.next_message()
+    assert "2.4" in listed.text and "без даты — задайте срок" in listed.text
+    await admin.tap("🗓 2.4: задать срок", listed)
+    await admin.next_callback_answer()
+    await admin.next_message()
+    assert await tap(admin, "Раз в четверть") is None
+    assert "срок — раз в четверть" in (await admin.next_message()).text
+    async with kenes.pool() as session:
+        rows = (await session.exec(select(PlanOverride))).all()
+        plan = await effective_plan(session, kenes.plan)
+        audit = (
+            await session.exec(select(AuditLog).where(AuditLog.action == "plan.timing"))
+        ).all()
+    assert [(r.ref, r.kind) for r in rows] == [("2.4", "timing")]
+    assert plan.item("2.4").timing == (Quarterly(),)
+    assert len(audit) == 1
+    await admin.command("/plan")
+    assert "У всех пунктов плана есть срок." in (await admin.next_message()).text
+
+
+async def test_done_work_keeps_its_state_when_the_new_plan_has_the_same_item(
+    kenes: Kenes,
+) -> None:
+    old = kenes.plan
+    sections = list(old.sections)
+    first = sections[0]
+    items = list(first.items)
+    moved = items[4].model_copy(update={"ref": "1.15"})  # 1.5, numbered anew
+    replaced = items[3].model_copy(update={"title": "Мүлдем басқа іс-шара"})  # 1.4 is new work
+    items[3] = replaced
+    del items[4]
+    items.append(moved)
+    sections[0] = first.model_copy(update={"items": tuple(items)})
+    new = old.model_copy(update={"sections": tuple(sections)})
+    person = await kenes.person("sarybaeva-ga")
+    now = datetime(2026, 11, 24, 4, tzinfo=UTC)
+    async with kenes.pool() as session:
+        for key, ref in (("1.5@2026-2027-autumn", "1.5"), ("1.4@2026-W41", "1.4")):
+            row = Occurrence(key=key, ref=ref, school_year="2026-2027", window_start=now,
+                             due=now, title="x")  # fmt: skip
+            session.add(row)
+            await session.flush()
+            assert row.id is not None and person.id is not None
+            session.add(
+                Report(occurrence_id=row.id, person_id=person.id, status=ReportStatus.DONE)
+            )
+        await session.commit()
+        comparison = await adopt_plan(session, old, new, "2026-2027", by=None, now=now, version=2)
+        rows = {r.ref: r for r in (await session.exec(select(Occurrence))).all()}
+        reports = (await session.exec(select(Report))).all()
+    assert comparison.same["1.5"] == "1.15" and "1.4" not in comparison.same
+    assert rows["1.15"].key == "1.15@2026-2027-autumn"  # done stays done, under its new number
+    assert (
+        rows["1.4"].key == "1.4@2026-W41~v2" and rows["1.4"].status is OccurrenceStatus.CANCELLED
+    )
+    assert len(reports) == 2
