@@ -142,6 +142,7 @@ TEXTS: dict[str, Entry] = {
     "role_librarian": {"kk": "кітапханашы", "ru": "библиотекарь"},
     "role_organiser": {"kk": "педагог-ұйымдастырушы", "ru": "педагог-организатор"},
     "role_teacher": {"kk": "мұғалім", "ru": "учитель"},
+    "role_secretary": {"kk": "кеңес хатшысы", "ru": "секретарь совета"},
     "role_external": {"kk": "сырттан (рұқсатсыз)", "ru": "внешний (без доступа)"},
     # --- admin: staff ---------------------------------------------------------------------
     "staff_head": {
@@ -331,7 +332,13 @@ def role_name(lang: str, role: str) -> str:
     return t(lang, key) if key in TEXTS else role
 
 
-FEATURE_TEXT_MODULES = ("bot.texts.tasks", "bot.texts.sessions", "bot.texts.incidents")
+FEATURE_TEXT_MODULES = (
+    "bot.texts.tasks",
+    "bot.texts.sessions",
+    "bot.texts.incidents",
+    "bot.texts.recording",
+    "bot.texts.documents",
+)
 
 
 def _merge_feature_texts() -> None:

@@ -1,0 +1,5 @@
+"""Texts for recording a session (kk first, ru)."""
+
+from __future__ import annotations
+
+TEXTS: dict[str, dict[str, str | dict[str, str]]] = {}
