@@ -175,6 +175,7 @@ class RegisterStatus(StrEnum):
     RISK_GROUP = "risk_group"
     INTRA_SCHOOL = "intra_school"
     POLICE = "police"
+    COMMISSION = "commission"  # the district commission on minors (КІСЖҚК / КДН)
 
 
 class IncidentCategory(StrEnum):
