@@ -27,12 +27,9 @@ class SessionForm(StatesGroup):
     time = State()  # HH:MM (data: num, day)
     place = State()  # the place, or skip (data: num, day, time)
     agenda = State()  # an extraordinary session's agenda (data: day, time, place)
-    held = State()  # recording: the day it was held (data: num, edit)
-    attend = State()  # recording: toggling who attended (data: num, attended)
-    decision = State()  # recording: a decision's text, or no more (data: decisions)
-    owner = State()  # recording: the current decision's owner (data: decisions, cursor)
-    deadline = State()  # recording: the current decision's deadline DD.MM
-    minutes = State()  # recording: the minutes' text, or skip
+    # Recording: where typed text goes (data: num); the dialogue itself is the draft in the
+    # database (`bot.services.recording`), so it survives a restart.
+    recording = State()
 
 
 class IncidentForm(StatesGroup):
@@ -51,3 +48,7 @@ class StudentForm(StatesGroup):
     event_text = State()  # a talk's or home visit's text (data: student, kind)
     event_date = State()  # its day, by button or DD.MM (data: student, kind, text)
     birth_date = State()  # the date of birth, DD.MM.YYYY (data: student, ver)
+
+
+class DocumentForm(StatesGroup):
+    student = State()  # /documents, a case file: typing a student's name or class

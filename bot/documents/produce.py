@@ -39,6 +39,15 @@ class DocOptions:
     templates_dir: Path | None = None
 
 
+def options(settings: object) -> DocOptions:
+    """The document options of a `bot.config.Settings`."""
+    return DocOptions(
+        school=getattr(settings, "school_name", None),
+        director=getattr(settings, "director_name", None),
+        templates_dir=getattr(settings, "templates_dir", None),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Produced:
     filename: str

@@ -10,6 +10,7 @@ def get_routers() -> list[Router]:
         admin,
         assign,
         common,
+        documents,
         fallback,
         incidents,
         sessions,
@@ -30,5 +31,6 @@ def get_routers() -> list[Router]:
         students.router_factory(),
         sessions.router_factory(),
         status.router_factory(),
+        documents.router_factory(),
         fallback.router_factory(),
     ]
