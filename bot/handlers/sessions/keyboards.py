@@ -73,7 +73,7 @@ def time_kb(lang: str, num: int) -> InlineKeyboardMarkup:
 
 
 def skip_kb(lang: str, num: int, action: SessionAction) -> InlineKeyboardMarkup:
-    key = "btn_ses_no_deadline" if action == A.NO_DEADLINE else "btn_ses_skip"
+    key = "btn_ses_skip"
     builder = InlineKeyboardBuilder()
     builder.button(text=t(lang, key), callback_data=_cb(action, num))
     return builder.as_markup()
