@@ -14,9 +14,7 @@ from bot.services import tasks
 from db.models import (
     AuditLog,
     CouncilSession,
-    Decision,
     KeyValue,
-    SessionAttendance,
 )
 from db.models import Reminder as OutboxRow
 from fakegram.chats import FakeMessage, FakeUser

@@ -117,6 +117,7 @@ def _cell(cell: object, text: str, *, bold: bool = False, size: int, align: str 
     run = paragraph.add_run(text)
     run.bold = bold
     run.font.size = Pt(size)
+    run.font.name = FONT
 
 
 def table(
@@ -164,6 +165,9 @@ def table(
         control("{%tr endfor %}")
     if footer is not None:
         row(footer, bold=True)
+    t.autofit = False
+    for column, width in zip(t.columns, widths, strict=False):
+        column.width = Cm(width)  # the grid: what LibreOffice and Word lay out by
     for r in t.rows:
         for c, width in zip(r.cells, widths, strict=False):
             c.width = Cm(width)
@@ -230,9 +234,9 @@ def minutes(lang: str) -> DocumentObject:
     tag(doc, "{%p endif %}")
     para(doc, h["decided"], bold=True)
     tag(doc, "{%p for d in it.decisions %}")
-    para(doc, [("{{ it.number }}.{{ d.n }}. {{ d.text }} ", False),
-               (f"{h['owner']}: ", False), ("{{ d.owner }}. ", False),
-               (f"{h['due']}: ", False), ("{{ d.due }}.", False)],
+    para(doc, [("{{ it.number }}.{{ d.n }}. {{ d.text }}. ", False),
+               (f"{h['owner']}: ", False), ("{{ d.owner }}, ", False),
+               (f"{h['due'].lower()}: ", False), ("{{ d.due }}.", False)],
          align="justify", indent=True)  # fmt: skip
     tag(doc, "{%p endfor %}")
     tag(doc, "{%p if not it.decisions %}")
@@ -267,7 +271,7 @@ def register(lang: str) -> DocumentObject:
          "{{ r.registered }}", "{{ r.grounds }}", "{{ r.responsible }}", "{{ r.measures }}",
          "{{ r.removed }}"],
         "r in rows",
-        [0.9, 4.2, 1.4, 2.2, 2.6, 2.2, 4.0, 3.2, 3.6, 2.9],
+        [0.9, 4.0, 1.7, 2.2, 2.6, 2.2, 3.9, 3.2, 3.6, 2.9],
         size=WIDE_TABLE_PT,
     )  # fmt: skip
     para(doc, f"{h['total']}: {{{{ rows|length }}}}", space_after=6)
@@ -289,7 +293,7 @@ def analysis(lang: str) -> DocumentObject:
         [h["section"], h["done"], h["partly"], h["not_done"]],
         ["{{ s.title }}", "{{ s.done }}", "{{ s.partly }}", "{{ s.not_done }}"],
         "s in sections",
-        [10.0, 2.2, 2.2, 2.1],
+        [8.6, 2.7, 2.5, 2.7],
         footer=[h["total"], "{{ items_done }}", "{{ items_partly }}", "{{ items_not_done }}"],
     )
     para(doc, "")
@@ -301,7 +305,7 @@ def analysis(lang: str) -> DocumentObject:
         ["{{ i.ref }} {{ i.title }}", "{{ i.responsible }}", "{{ i.done }}/{{ i.due }}",
          "{{ i.reasons }}"],
         "i in shortfalls",
-        [7.0, 4.0, 1.8, 3.7],
+        [6.6, 3.9, 2.5, 3.5],
     )  # fmt: skip
     para(doc, "")
     tag(doc, "{%p endif %}")
@@ -311,7 +315,7 @@ def analysis(lang: str) -> DocumentObject:
         [h["responsible"], h["assigned"], h["done"], h["not_done"]],
         ["{{ p.name }}", "{{ p.assigned }}", "{{ p.done }}", "{{ p.not_done }}"],
         "p in people",
-        [8.5, 2.7, 2.7, 2.6],
+        [7.9, 2.8, 2.8, 3.0],
     )
     para(doc, "")
     para(doc, h["sessions_section"], bold=True)
@@ -404,7 +408,7 @@ def effective_plan(lang: str) -> DocumentObject:
         doc,
         [h["no"], h["content"], h["timing"], h["responsible"]],
         ["{{ i.ref }}", "{{ i.title }}", "{{ i.timing }}", "{{ i.responsible }}"],
-        "i in s.items",
+        "i in s.lines",
         [1.4, 13.2, 6.0, 5.6],
         group_row="{{ s.number }}. {{ s.title }}",
         group_loop="s in sections",

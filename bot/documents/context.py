@@ -15,7 +15,7 @@ Formatting only: every number comes from the query layer. The fields of each doc
 * case_file: school, name, klass, birth, kind, registered, grounds, responsible, family,
   chronology[date, what, author], analyses[stage, due, state], plan[title, measures[n, text,
   when, who]], visits[date, what, author], decisions[session, date, what], chair, today
-* plan: school, school_year, title, director, approve_year, sections[number, title, items[ref,
+* plan: school, school_year, title, director, approve_year, sections[number, title, lines[ref,
   title, timing, responsible]], sessions[title, agenda[n, title, when, reporters]], chair
 """
 
@@ -400,7 +400,7 @@ def plan_context(
             {
                 "number": s.number,
                 "title": s.title,
-                "items": [
+                "lines": [
                     {
                         "ref": i.ref,
                         "title": i.title,

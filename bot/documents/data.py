@@ -495,7 +495,7 @@ async def load_analysis(
     today = now.astimezone(tz).date()
     as_of = min(end, today)
     lo_dt = datetime.combine(start, time.min, tz)
-    hi_dt = datetime.combine(as_of, time.max, tz)
+    hi_dt = min(datetime.combine(as_of, time.max, tz), now)  # not yet due is not "not done"
     plan = await effective_plan(session, plan)
     overrides = await load_overrides(session, calendar)
     lo, hi = calendar.span
@@ -533,8 +533,8 @@ async def load_analysis(
     figures: dict[int, list[ItemFigure]] = defaultdict(list)
     for item in plan.items():
         item_occs = per_item.get(item.ref, [])
-        if not item_occs:
-            continue
+        if not item_occs or not item.remind:
+            continue  # 1.6 ("sessions monthly") is the sessions themselves: counted below
         due = done = touched = 0
         reasons: list[str] = []
         names: dict[int, str] = {}

@@ -193,7 +193,7 @@ async def effective_plan(
 ) -> Produced:
     data = await q.load_effective_plan(session, plan, calendar)
     chair, _ = await _names(session)
-    director = opts.director or "____________"
+    director = opts.director or ""
     context = ctx.plan_context(_school(plan, opts), lang, data, data.plan, director, chair)
     content = render_docx(template_path("plan", lang, opts.templates_dir), context)
     return Produced(f"plan-{calendar.year}-{lang}.docx", content, sensitive=False)

@@ -61,6 +61,8 @@ def render_docx(path: Path, context: dict[str, Any]) -> bytes:
         ) from None
     except TemplateError as exc:
         raise TemplateProblem(f"template {where}: {exc.message}") from None
+    except (TypeError, ValueError, AttributeError) as exc:  # a tag used on the wrong kind of field
+        raise TemplateProblem(f"template {where}: a tag cannot be filled ({exc})") from None
     except (zipfile.BadZipFile, KeyError, PackageNotFoundError) as exc:
         raise TemplateProblem(f"template {where}: not a Word .docx file ({exc})") from None
     except OSError as exc:

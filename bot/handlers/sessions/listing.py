@@ -91,7 +91,8 @@ async def open_tap(
         points = [quote(agenda)] if agenda else []
     else:
         points = [
-            f"{a.number}. {quote(a.title)}" + (f" — {quote(names)}" if (names := who(plan, a)) else "")
+            f"{a.number}. {quote(a.title)}"
+            + (f" — {quote(names)}" if (names := who(plan, a)) else "")
             for a in plan.session(view.number).agenda
         ]
     state_key = "ses_state_set" if icon(view) == "📅" else "ses_state_month"
