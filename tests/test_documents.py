@@ -5,7 +5,6 @@ not through the query layer). Templates a school changes are filled; broken ones
 
 from __future__ import annotations
 
-import asyncio
 import io
 import shutil
 from collections.abc import AsyncIterator
@@ -24,11 +23,12 @@ from bot.documents import DocOptions, TemplateProblem, produce
 from bot.documents.data import RegisterFilter
 from bot.documents.labels import CATEGORIES, MONTHS
 from bot.documents.render import BUILTIN_TEMPLATES
-from bot.documents.sample import SampleYear, seed_year
-from db.engine import create_engine, create_session_pool, upgrade_database
+from bot.documents.sample import SampleYear
+from db.engine import create_engine, create_session_pool
 from db.models import AuditLog
 from tests.conftest import TZ
 from tests.harness import seed_calendar, seed_plan
+from tests.sample_db import copy_database, write_sample_year
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=TZ)
 OPTS = DocOptions(school="№1 мектеп")
@@ -43,31 +43,13 @@ class Year:
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SampleYear]:
     """The sample year, written once per module; each test gets its own copy of the file."""
-    folder = tmp_path_factory.mktemp("year")
-    url = f"sqlite+aiosqlite:///{folder / 'kenes.db'}"
-    upgrade_database(url)
-
-    async def seed() -> SampleYear:
-        engine = create_engine(url)
-        try:
-            async with create_session_pool(engine)() as session:
-                return await seed_year(session, seed_plan(), seed_calendar())
-        finally:
-            await engine.dispose()
-
-    return folder / "kenes.db", asyncio.run(seed())
-
-
-def _copy(source: Path, target: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        if Path(f"{source}{suffix}").exists():
-            shutil.copy(f"{source}{suffix}", f"{target}{suffix}")
+    return write_sample_year(tmp_path_factory.mktemp("year"))
 
 
 @pytest.fixture
 async def year(seeded: tuple[Path, SampleYear], tmp_path: Path) -> AsyncIterator[Year]:
     source, tally = seeded
-    _copy(source, tmp_path / "copy.db")
+    copy_database(source, tmp_path / "copy.db")
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'copy.db'}")
     try:
         yield Year(create_session_pool(engine), tally)
