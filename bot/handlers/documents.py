@@ -97,7 +97,7 @@ def _back(builder: InlineKeyboardBuilder, lang: str) -> None:
 async def menu_cmd(message: Message, person: Person, lang: str, state: FSMContext) -> None:
     await state.clear()
     await message.answer(
-        t(lang, "doc_menu", lang=t(lang, "doc_lang")), reply_markup=menu_kb(lang, person)
+        t(lang, "doc_menu", language=t(lang, "doc_lang")), reply_markup=menu_kb(lang, person)
     )
 
 
@@ -121,7 +121,7 @@ async def tap(
     action, arg = callback_data.action, callback_data.arg
     if action == D.MENU:
         await state.clear()
-        text = t(lang, "doc_menu", lang=t(lang, "doc_lang"))
+        text = t(lang, "doc_menu", language=t(lang, "doc_lang"))
         await show(query, text, menu_kb(lang, person))
         return
     if not can(person.roles, NEEDS[action]):
