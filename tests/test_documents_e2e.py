@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
+from pathlib import Path
 
+import pytest
 from docx import Document
 from openpyxl import load_workbook
 from sqlmodel import select
@@ -126,3 +128,39 @@ async def test_who_gets_the_menu(kenes: Kenes) -> None:
     deputy = await kenes.join("mukanova-azh", "Алма")
     await deputy.command("/help")
     assert "/documents" in (await deputy.next_message()).text
+
+
+async def test_the_council_has_one_secretary(kenes: Kenes) -> None:
+    from bot.services import staff
+
+    async with kenes.pool() as session:
+        first = await staff.add_person(
+            session, "Бірінші Х.", ["secretary"], by=None, now=kenes.clock.now()
+        )
+        second = (await session.exec(select(Person).where(Person.key == "sarybaeva-ga"))).one()
+        await staff.set_roles(
+            session, second, [*second.roles, "secretary"], by=None, now=kenes.clock.now()
+        )
+        await session.refresh(first)
+        assert "secretary" not in first.roles and "secretary" in second.roles
+
+
+def test_the_demo_writes_one_of_each_paper(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    assert main(["demo", "--documents", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    names = sorted(p.name.split("-")[0] for p in tmp_path.iterdir())
+    assert names == ["analysis", "analysis", "case", "minutes", "plan", "register"]
+    for path in tmp_path.iterdir():
+        assert str(path) in out
+    assert "ХАТТАМА № 4" in _text_of(tmp_path / next(p.name for p in tmp_path.iterdir()
+                                                     if p.name.startswith("minutes")))  # fmt: skip
+    assert "Fake Telegram saw no violations." in out
+
+
+def _text_of(path: Path) -> str:
+    doc = Document(str(path))
+    return "\n".join(p.text for p in doc.paragraphs)

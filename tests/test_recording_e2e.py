@@ -170,11 +170,11 @@ async def test_ten_taps_for_ten_present_and_three_decisions(kenes: Kenes) -> Non
     assert "Кворум бар (9/9)" in text
     assert "Серікова А.Б." in text and "Кайепова Г.Е." in text and "Ешкеева А.Т." in text
     assert "Жұмабаев Е.С. — ювеналдық полиция инспекторы" in text
-    assert "1.1. Ата-аналармен жиналыс өткізу Жауапты: Утешова А.К.. Мерзімі: 24.12.2026." in text
+    assert "1.1. Ата-аналармен жиналыс өткізу. Жауапты: Утешова А.К., мерзімі: 24.12.2026." in text
     assert (
-        "2.1. Сауалнама нәтижесін сынып жетекшілеріне жеткізу Жауапты: сынып жетекшілері" in text
+        "2.1. Сауалнама нәтижесін сынып жетекшілеріне жеткізу. Жауапты: сынып жетекшілері" in text
     )
-    assert "Мерзімі: 25.12.2026" in text
+    assert "Кайепова Г.Е., мерзімі: 25.12.2026" in text
 
     # Each owner one message with Done / Can't; Done is recorded for the decision's task.
     owner_rows = [r for r in await _rows(kenes, OutboxRow) if r.kind == "decision_assigned"]

@@ -202,7 +202,7 @@ def minutes(lang: str) -> DocumentObject:
     para(doc, "")
     para(doc, [("{{ date }}\t", False), ("{{ place }}", False)], right_tab=True)
     para(doc, "")
-    para(doc, [(f"{h['present']}: ", True), ("{{ present_count }}. {{ present }}", False)],
+    para(doc, [(f"{h['present']} ({{{{ present_count }}}}): ", True), ("{{ present }}", False)],
          align="justify")  # fmt: skip
     para(doc, [(f"{h['absent']}: ", True), ("{{ absent }}", False)], align="justify")
     tag(doc, "{%p if guests %}")

@@ -67,7 +67,8 @@ def minutes_context(school: str, lang: str, m: q.MinutesData) -> dict[str, Any]:
         items.append(
             {
                 "number": it.number,
-                "title": it.title,
+                # the flagged cases' item in the document's language, whoever recorded it
+                "title": word(lang, "cases_title") if it.cases else it.title,
                 "reporters": ", ".join(it.reporters),
                 "spoke": it.spoke or "",
                 "cases": cases_text(lang, it.cases) if it.cases else "",
