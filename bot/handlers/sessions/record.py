@@ -10,7 +10,8 @@ restarted (the FSM storage is new, see `_epoch`), typed text finds the person's 
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import uuid4
@@ -18,35 +19,26 @@ from uuid import uuid4
 from aiogram import Bot
 from aiogram.filters import Filter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
-from sqlmodel import select
+from aiogram.types import CallbackQuery, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.callbacks import SessionAction, SessionCb
+from bot.callbacks import SessionCb
 from bot.clock import Clock
 from bot.config import Settings
 from bot.core.calendar import SchoolCalendar
 from bot.core.plan import Plan
 from bot.core.schedule import DEFAULT_POLICY
-from bot.documents import TemplateProblem, produce
-from bot.escape import quote
 from bot.handlers.sessions import keyboards as kb
 from bot.handlers.sessions.common import show_screen, stale, too_long
 from bot.handlers.sessions.listing import summary
-from bot.keyboards import decisions_kb
+from bot.handlers.sessions.record_after import send_minutes, tell_owners
+from bot.handlers.sessions.record_screen import names_of, next_session, render
 from bot.permissions import Perm, can
-from bot.scheduler.outbox import enqueue
 from bot.services import recording as rec
 from bot.services import sessions as svc
-from bot.services.tasks import fmt_when, load_overrides
 from bot.states import SessionForm
-from bot.texts import role_name, t
-from db.models import Decision, Person
-
-log = logging.getLogger(__name__)
-
-Where = CallbackQuery | Message
-
+from bot.texts import t
+from db.models import Person
 
 # --- the draft around a handler -----------------------------------------------------------------
 
@@ -110,142 +102,6 @@ class DraftText(Filter):
         return {"draft_num": row.number}
 
 
-# --- screens ------------------------------------------------------------------------------------
-
-
-async def _names(session: AsyncSession) -> dict[int, str]:
-    return {p.id: p.name for p in (await session.exec(select(Person))).all() if p.id is not None}
-
-
-def _ddmm(iso: str | None, calendar: SchoolCalendar) -> str:
-    if not iso:
-        return "—"
-    return datetime.fromisoformat(iso).astimezone(calendar.tz).strftime("%d.%m.%Y")
-
-
-def _owner_label(lang: str, d: dict[str, Any], names: dict[int, str]) -> str:
-    if d.get("owner_id"):
-        return names.get(d["owner_id"], "?")
-    if d.get("owner_role"):
-        return role_name(lang, d["owner_role"])
-    return t(lang, "dash")
-
-
-async def _next_session(
-    session: AsyncSession, plan: Plan, calendar: SchoolCalendar, data: dict[str, Any]
-) -> datetime | None:
-    if not data.get("held_at"):
-        return None
-    overrides = await load_overrides(session, calendar)
-    held = datetime.fromisoformat(data["held_at"])
-    return rec.next_session_at(plan, calendar, dict(overrides.session_times), held, data["num"])
-
-
-async def render(
-    where: Where,
-    data: dict[str, Any],
-    session: AsyncSession,
-    plan: Plan,
-    calendar: SchoolCalendar,
-    lang: str,
-    person: Person,
-) -> None:
-    """Show the draft's current step."""
-    num, step = data["num"], data["step"]
-    names = await _names(session)
-    if step == "held":
-        await show_screen(where, t(lang, "ses_ask_held_typed", number=num))
-        return
-    head = t(lang, "rec_head", number=num, date=_ddmm(data.get("held_at"), calendar))
-    if step == "attend":
-        people = [(pid, names[pid]) for pid in data["candidates"] if pid in names]
-        present = data["present"]
-        guests = "; ".join(f"{n} — {p}" if p else n for n, p in data["guests"]) or t(lang, "dash")
-        quorum = rec.has_quorum(present, data["members"])
-        text = "\n".join(
-            [
-                head,
-                t(lang, "rec_ask_attend"),
-                t(lang, "rec_present", n=len(present), total=len(people)),
-                t(lang, "rec_guests", guests=quote(guests)),
-                "" if quorum else t(lang, "rec_no_quorum"),
-            ]
-        ).rstrip()
-        await show_screen(where, text, kb.attend_kb(lang, num, people, present))
-        return
-    items = data["items"]
-    index = min(data.get("cursor", 0), len(items) - 1)
-    if step in ("item", "spoke", "reporters"):
-        item = items[index]
-        lines = [
-            head,
-            t(lang, "rec_item", i=index + 1, n=len(items), title=quote(item["title"])),
-            t(lang, "rec_reporters", names=quote(", ".join(item["reporters"]) or t(lang, "dash"))),
-        ]
-        if item.get("spoke"):
-            lines.append(t(lang, "rec_spoke", names=quote(item["spoke"])))
-        if item.get("cases"):
-            lines.append(t(lang, "rec_cases", count=len(item["cases"])))
-        for k, d in enumerate(item["decisions"], start=1):
-            lines.append(
-                t(lang, "rec_decision", n=k, text=quote(d["text"]),
-                  owner=quote(_owner_label(lang, d, names)), due=_ddmm(d.get("due"), calendar))
-            )  # fmt: skip
-        if step == "spoke":
-            lines += ["", t(lang, "rec_ask_spoke")]
-            await show_screen(where, "\n".join(lines), kb.skip_spoke_kb(lang, num, index))
-            return
-        if step == "reporters":
-            lines += ["", t(lang, "rec_ask_reporters")]
-            people = [(pid, names[pid]) for pid in data["candidates"] if pid in names]
-            await show_screen(
-                where, "\n".join(lines), kb.pick_kb(lang, num, people, item["reporters"], index)
-            )
-            return
-        lines += ["", t(lang, "rec_ask_decision")]
-        last = index == len(items) - 1
-        await show_screen(
-            where, "\n".join(lines), kb.item_kb(lang, num, index, last, len(item["decisions"]))
-        )
-        return
-    if step == "owner":
-        pending = data["pending"][0]
-        next_at = await _next_session(session, plan, calendar, data)
-        next_label = (
-            t(lang, "btn_rec_due_next", date=next_at.astimezone(calendar.tz).strftime("%d.%m"))
-            if next_at
-            else None
-        )
-        text = "\n".join(
-            [
-                t(lang, "rec_ask_owner", text=quote(pending["text"])),
-                t(lang, "rec_due", date=_ddmm(pending.get("due"), calendar)),
-            ]
-        )
-        present = [(pid, names[pid]) for pid in data["present"] if pid in names]
-        roles = [(r.value, role_name(lang, r.value)) for r in rec.OWNER_ROLES]
-        markup = kb.owner_kb(lang, num, present, roles, pending.get("due_kind") or "", next_label)
-        await show_screen(where, text, markup)
-        return
-    # review
-    decisions = sum(len(i["decisions"]) for i in items)
-    cases = sum(len(i.get("cases", [])) for i in items)
-    quorum = rec.has_quorum(data["present"], data["members"])
-    lines = [
-        head,
-        t(lang, "rec_review", present=len(data["present"]), members=len(data["members"]),
-          guests=len(data["guests"]), items=len(items), decisions=decisions),
-    ]  # fmt: skip
-    if cases:
-        lines.append(t(lang, "rec_cases", count=cases))
-    lines.append(t(lang, "rec_quorum_ok") if quorum else t(lang, "rec_no_quorum"))
-    lines += ["", t(lang, "rec_ask_save")]
-    appendix = (
-        data.get("appendix", False) if cases and can(person.roles, Perm.MINUTES_APPENDIX) else None
-    )
-    await show_screen(where, "\n".join(lines), kb.review_kb(lang, num, len(items) - 1, appendix))
-
-
 # --- starting -----------------------------------------------------------------------------------
 
 
@@ -275,147 +131,115 @@ async def start(
 # --- taps ---------------------------------------------------------------------------------------
 
 
-async def _tapped(
-    query: CallbackQuery,
-    callback_data: SessionCb,
-    session: AsyncSession,
-    calendar: SchoolCalendar,
-    lang: str,
-    steps: tuple[str, ...],
-) -> dict[str, Any] | None:
-    """The draft this button belongs to, at one of `steps`; else a stale answer."""
-    data = await _draft(session, calendar, callback_data.num)
-    if data is None or data.get("step") not in steps:
-        await stale(query, lang)
-        return None
-    return data
+@dataclass(frozen=True, slots=True)
+class Env:
+    """What a change to the draft may need besides the draft."""
+
+    session: AsyncSession
+    plan: Plan
+    calendar: SchoolCalendar
+    person: Person
 
 
-async def attend_tap(
-    query: CallbackQuery, callback_data: SessionCb, session: AsyncSession, plan: Plan,
-    calendar: SchoolCalendar, clock: Clock, lang: str, state: FSMContext, person: Person,
-) -> None:  # fmt: skip
-    data = await _tapped(query, callback_data, session, calendar, lang, ("attend",))
-    if data is None:
-        return
-    pid = int(callback_data.arg) if callback_data.arg.isdigit() else -1
+# A change to the draft for a tapped button: False when the button does not fit the draft.
+Change = Callable[[dict[str, Any], str, Env], Awaitable[bool]]
+
+
+def tap_handler(steps: tuple[str, ...], change: Change) -> Callable[..., Awaitable[None]]:
+    """A handler for a recording button: the draft it belongs to (at one of `steps`), the
+    change, saved, the screen shown again; a button that does not fit is stale."""
+
+    async def handler(
+        query: CallbackQuery, callback_data: SessionCb, session: AsyncSession, plan: Plan,
+        calendar: SchoolCalendar, clock: Clock, lang: str, state: FSMContext, person: Person,
+    ) -> None:  # fmt: skip
+        data = await _draft(session, calendar, callback_data.num)
+        if data is None or data.get("step") not in steps:
+            await stale(query, lang)
+            return
+        env = Env(session, plan, calendar, person)
+        if not await change(data, callback_data.arg, env):
+            await stale(query, lang)
+            return
+        await _save(session, calendar, data, person, clock, state)
+        await render(query, data, session, plan, calendar, lang, person)
+
+    return handler
+
+
+def _is_cursor(data: dict[str, Any], arg: str) -> bool:
+    return arg.isdigit() and int(arg) == data.get("cursor", 0)
+
+
+async def _toggle_present(data: dict[str, Any], arg: str, env: Env) -> bool:
+    pid = int(arg) if arg.isdigit() else -1
     if pid not in data["candidates"]:
-        await stale(query, lang)
-        return
+        return False
     present = list(data["present"])
     if pid in present:
         present.remove(pid)
     else:
         present.append(pid)
     data["present"] = present
-    await _save(session, calendar, data, person, clock, state)
-    await render(query, data, session, plan, calendar, lang, person)
+    return True
 
 
-async def all_tap(
-    query: CallbackQuery, callback_data: SessionCb, session: AsyncSession, plan: Plan,
-    calendar: SchoolCalendar, clock: Clock, lang: str, state: FSMContext, person: Person,
-) -> None:  # fmt: skip
-    data = await _tapped(query, callback_data, session, calendar, lang, ("attend",))
-    if data is None:
-        return
+async def _all_present(data: dict[str, Any], arg: str, env: Env) -> bool:
     data["present"] = list(data["candidates"])
-    await _save(session, calendar, data, person, clock, state)
-    await render(query, data, session, plan, calendar, lang, person)
+    return True
 
 
-async def attend_ok_tap(
-    query: CallbackQuery, callback_data: SessionCb, session: AsyncSession, plan: Plan,
-    calendar: SchoolCalendar, clock: Clock, lang: str, state: FSMContext, person: Person,
-) -> None:  # fmt: skip
-    data = await _tapped(query, callback_data, session, calendar, lang, ("attend",))
-    if data is None:
-        return
+async def _to_items(data: dict[str, Any], arg: str, env: Env) -> bool:
     data["step"], data["cursor"] = "item", 0
-    await _save(session, calendar, data, person, clock, state)
-    await render(query, data, session, plan, calendar, lang, person)
+    return True
 
 
-def _index(callback_data: SessionCb, data: dict[str, Any]) -> int | None:
-    arg = callback_data.arg
-    if not arg.isdigit() or int(arg) != data.get("cursor", 0):
-        return None
-    return int(arg)
-
-
-async def item_next_tap(
-    query: CallbackQuery, callback_data: SessionCb, session: AsyncSession, plan: Plan,
-    calendar: SchoolCalendar, clock: Clock, lang: str, state: FSMContext, person: Person,
-) -> None:  # fmt: skip
-    data = await _tapped(query, callback_data, session, calendar, lang, ("item",))
-    if data is None or _index(callback_data, data) is None:
-        if data is not None:
-            await stale(query, lang)
-        return
+async def _next_item(data: dict[str, Any], arg: str, env: Env) -> bool:
+    if not _is_cursor(data, arg):
+        return False
     if data["cursor"] + 1 < len(data["items"]):
         data["cursor"] += 1
     else:
         data["step"] = "review"
-    await _save(session, calendar, data, person, clock, state)
-    await render(query, data, session, plan, calendar, lang, person)
+    return True
 
 
-async def item_back_tap(
-    query: CallbackQuery, callback_data: SessionCb, session: AsyncSession, plan: Plan,
-    calendar: SchoolCalendar, clock: Clock, lang: str, state: FSMContext, person: Person,
-) -> None:  # fmt: skip
-    data = await _tapped(query, callback_data, session, calendar, lang, ("item", "review"))
-    if data is None:
-        return
+async def _previous(data: dict[str, Any], arg: str, env: Env) -> bool:
     if data["step"] == "review":
         data["step"], data["cursor"] = "item", len(data["items"]) - 1
     elif data["cursor"] > 0:
         data["cursor"] -= 1
     else:
         data["step"] = "attend"
-    await _save(session, calendar, data, person, clock, state)
-    await render(query, data, session, plan, calendar, lang, person)
+    return True
 
 
-async def step_tap(
-    query: CallbackQuery, callback_data: SessionCb, session: AsyncSession, plan: Plan,
-    calendar: SchoolCalendar, clock: Clock, lang: str, state: FSMContext, person: Person,
-) -> None:  # fmt: skip
-    """Reporters, Spoke, Undo on an item; Done / Nobody back to it."""
-    action = callback_data.action
-    steps = ("reporters", "spoke") if action == SessionAction.REPORTERS_OK else ("item",)
-    data = await _tapped(query, callback_data, session, calendar, lang, steps)
-    if data is None:
-        return
-    if _index(callback_data, data) is None:
-        await stale(query, lang)
-        return
-    item = data["items"][data["cursor"]]
-    if action == SessionAction.REPORTERS:
-        data["step"] = "reporters"
-    elif action == SessionAction.SPOKE:
-        data["step"] = "spoke"
-    elif action == SessionAction.UNDO:
-        if item["decisions"]:
-            item["decisions"].pop()
-    else:  # REPORTERS_OK: back to the item
-        data["step"] = "item"
-    await _save(session, calendar, data, person, clock, state)
-    await render(query, data, session, plan, calendar, lang, person)
+def _goto(step: str) -> Change:
+    """Reporters, Spoke on an item; Done / Nobody back to it."""
+
+    async def change(data: dict[str, Any], arg: str, env: Env) -> bool:
+        if not _is_cursor(data, arg):
+            return False
+        data["step"] = step
+        return True
+
+    return change
 
 
-async def reporter_tap(
-    query: CallbackQuery, callback_data: SessionCb, session: AsyncSession, plan: Plan,
-    calendar: SchoolCalendar, clock: Clock, lang: str, state: FSMContext, person: Person,
-) -> None:  # fmt: skip
-    data = await _tapped(query, callback_data, session, calendar, lang, ("reporters",))
-    if data is None:
-        return
-    pid = int(callback_data.arg) if callback_data.arg.isdigit() else -1
-    names = await _names(session)
+async def _undo(data: dict[str, Any], arg: str, env: Env) -> bool:
+    if not _is_cursor(data, arg):
+        return False
+    decisions = data["items"][data["cursor"]]["decisions"]
+    if decisions:
+        decisions.pop()
+    return True
+
+
+async def _toggle_reporter(data: dict[str, Any], arg: str, env: Env) -> bool:
+    pid = int(arg) if arg.isdigit() else -1
+    names = await names_of(env.session)
     if pid not in data["candidates"] or pid not in names:
-        await stale(query, lang)
-        return
+        return False
     item = data["items"][data["cursor"]]
     reporters = list(item["reporters"])
     if names[pid] in reporters:
@@ -423,42 +247,25 @@ async def reporter_tap(
     else:
         reporters.append(names[pid])
     item["reporters"] = reporters
-    await _save(session, calendar, data, person, clock, state)
-    await render(query, data, session, plan, calendar, lang, person)
+    return True
 
 
-async def due_tap(
-    query: CallbackQuery, callback_data: SessionCb, session: AsyncSession, plan: Plan,
-    calendar: SchoolCalendar, clock: Clock, lang: str, state: FSMContext, person: Person,
-) -> None:  # fmt: skip
-    data = await _tapped(query, callback_data, session, calendar, lang, ("owner",))
-    if data is None:
-        return
-    pending = data["pending"][0]
+async def _set_due(data: dict[str, Any], arg: str, env: Env) -> bool:
     held = datetime.fromisoformat(data["held_at"])
-    if callback_data.arg == "next_session":
-        when = await _next_session(session, plan, calendar, data)
-    elif callback_data.arg == "quarter_end":
-        day = rec.quarter_end(calendar, held.astimezone(calendar.tz).date())
-        when = rec.due_at(calendar, day) if day else None
-    else:
-        when = None
+    when = None
+    if arg == "next_session":
+        when = await next_session(env.session, env.plan, env.calendar, data)
+    elif arg == "quarter_end":
+        day = rec.quarter_end(env.calendar, held.astimezone(env.calendar.tz).date())
+        when = rec.due_at(env.calendar, day) if day else None
     if when is None:
-        await stale(query, lang)
-        return
-    pending["due"], pending["due_kind"] = when.isoformat(), callback_data.arg
-    await _save(session, calendar, data, person, clock, state)
-    await render(query, data, session, plan, calendar, lang, person)
+        return False
+    data["pending"][0]["due"], data["pending"][0]["due_kind"] = when.isoformat(), arg
+    return True
 
 
-async def owner_tap(
-    query: CallbackQuery, callback_data: SessionCb, session: AsyncSession, plan: Plan,
-    calendar: SchoolCalendar, clock: Clock, lang: str, state: FSMContext, person: Person,
-) -> None:  # fmt: skip
-    data = await _tapped(query, callback_data, session, calendar, lang, ("owner",))
-    if data is None:
-        return
-    arg = callback_data.arg
+async def _set_owner(data: dict[str, Any], arg: str, env: Env) -> bool:
+    """One tap files the pending decision with its owner (a person present or a role)."""
     owner_id: int | None = None
     owner_role: str | None = None
     if arg.startswith("p") and arg[1:].isdigit() and int(arg[1:]) in data["present"]:
@@ -466,30 +273,35 @@ async def owner_tap(
     elif arg.startswith("r") and arg[1:] in {r.value for r in rec.OWNER_ROLES}:
         owner_role = arg[1:]
     elif arg != "0":
-        await stale(query, lang)
-        return
+        return False
     pending = data["pending"].pop(0)
     item = data["items"][data["cursor"]]
     item["decisions"].append({**pending, "owner_id": owner_id, "owner_role": owner_role})
     if not data["pending"]:
         data["step"] = "item"
-    await _save(session, calendar, data, person, clock, state)
-    await render(query, data, session, plan, calendar, lang, person)
+    return True
 
 
-async def appendix_tap(
-    query: CallbackQuery, callback_data: SessionCb, session: AsyncSession, plan: Plan,
-    calendar: SchoolCalendar, clock: Clock, lang: str, state: FSMContext, person: Person,
-) -> None:  # fmt: skip
-    data = await _tapped(query, callback_data, session, calendar, lang, ("review",))
-    if data is None:
-        return
-    if not can(person.roles, Perm.MINUTES_APPENDIX):
-        await query.answer(t(lang, "not_allowed"), show_alert=True)
-        return
+async def _toggle_appendix(data: dict[str, Any], arg: str, env: Env) -> bool:
+    if not can(env.person.roles, Perm.MINUTES_APPENDIX):
+        return False
     data["appendix"] = not data.get("appendix", False)
-    await _save(session, calendar, data, person, clock, state)
-    await render(query, data, session, plan, calendar, lang, person)
+    return True
+
+
+attend_tap = tap_handler(("attend",), _toggle_present)
+all_tap = tap_handler(("attend",), _all_present)
+attend_ok_tap = tap_handler(("attend",), _to_items)
+item_next_tap = tap_handler(("item",), _next_item)
+item_back_tap = tap_handler(("item", "review"), _previous)
+reporters_tap = tap_handler(("item",), _goto("reporters"))
+spoke_tap = tap_handler(("item",), _goto("spoke"))
+undo_tap = tap_handler(("item",), _undo)
+back_to_item_tap = tap_handler(("reporters", "spoke"), _goto("item"))
+reporter_tap = tap_handler(("reporters",), _toggle_reporter)
+due_tap = tap_handler(("owner",), _set_due)
+owner_tap = tap_handler(("owner",), _set_owner)
+appendix_tap = tap_handler(("review",), _toggle_appendix)
 
 
 async def save_tap(
@@ -497,8 +309,9 @@ async def save_tap(
     calendar: SchoolCalendar, clock: Clock, lang: str, state: FSMContext, person: Person,
     bot: Bot, settings: Settings, outbox: Any = None,
 ) -> None:  # fmt: skip
-    data = await _tapped(query, callback_data, session, calendar, lang, ("review",))
-    if data is None:
+    data = await _draft(session, calendar, callback_data.num)
+    if data is None or data.get("step") != "review":
+        await stale(query, lang)
         return
     now = clock.now()
     saved = await rec.commit(session, plan, calendar, data, actor=person, now=now)
@@ -512,93 +325,13 @@ async def save_tap(
         )
         await show_screen(query, text, kb.recorded_kb(lang, view))
         return
-    told = await _tell_owners(session, calendar, saved, now, outbox)
+    told = await tell_owners(session, calendar, saved, now, outbox)
     head = t(lang, "ses_edited" if data.get("edit") else "ses_recorded")
     if told:
         head += " " + t(lang, "rec_owners_told", n=told)
     text = head + "\n\n" + await summary(session, lang, calendar, view)
     await show_screen(query, text, kb.recorded_kb(lang, view))
     await send_minutes(bot, query, session, plan, calendar, clock, lang, settings, data["num"])
-
-
-async def send_minutes(
-    bot: Bot, where: Where, session: AsyncSession, plan: Plan, calendar: SchoolCalendar,
-    clock: Clock, lang: str, settings: Settings, number: int,
-) -> None:  # fmt: skip
-    """The minutes as a file, at once, in one message."""
-    chat = where.message.chat.id if isinstance(where, CallbackQuery) and where.message else None
-    if isinstance(where, Message):
-        chat = where.chat.id
-    if chat is None:
-        return
-    try:
-        doc = await produce.minutes(
-            session, plan, calendar, clock.now(), lang, produce.options(settings), number
-        )
-    except TemplateProblem as exc:
-        await bot.send_message(chat, t(lang, "doc_template_problem", problem=quote(str(exc))))
-        return
-    await bot.send_document(
-        chat,
-        BufferedInputFile(doc.content, doc.filename),
-        caption=t(lang, "rec_minutes_caption", number=number),
-        protect_content=doc.sensitive,
-    )
-
-
-async def _tell_owners(
-    session: AsyncSession, calendar: SchoolCalendar, saved: rec.Saved, now: datetime, outbox: Any
-) -> int:
-    """Each owner, one message: their decisions of this session, due dates, Done / Can't."""
-    from db.models import Account, AccountState
-
-    owners = await rec.owners_of(session, saved.new_decisions)
-    if not owners:
-        return 0
-    accounts = {
-        a.person_id: a
-        for a in (await session.exec(select(Account))).all()
-        if a.state is AccountState.JOINED and a.unreachable_since is None
-    }
-    row = saved.row
-    assert row.held_at is not None
-    told = 0
-    first = min(d.id or 0 for d in saved.new_decisions)
-    for pid, decisions in owners.items():
-        account = accounts.get(pid)
-        if account is None:
-            continue
-        lang = str(account.language)
-        lines = [t(lang, "rec_owner_head", number=row.number,
-                   date=row.held_at.astimezone(calendar.tz).strftime("%d.%m.%Y"))]  # fmt: skip
-        lines += [
-            _owner_line(lang, i, d, calendar, len(decisions)) for i, d in enumerate(decisions, 1)
-        ]
-        keys = [d.occurrence_key for d in decisions if d.occurrence_key]
-        await enqueue(
-            session,
-            dedup_key=f"council_session:{row.id}|{pid}|decisions-{first}",
-            chat_id=account.chat_id,
-            text="\n".join(lines),
-            kind="decision_assigned",
-            due_at=now,
-            now=now,
-            person_id=pid,
-            occurrence_key=keys[0] if len(keys) == 1 else None,
-            reply_markup=decisions_kb(lang, keys),
-        )
-        told += 1
-    await session.commit()
-    if outbox is not None:
-        outbox.wake()
-    return told
-
-
-def _owner_line(lang: str, i: int, d: Decision, calendar: SchoolCalendar, count: int) -> str:
-    assert d.deadline is not None
-    due = fmt_when(lang, d.deadline.astimezone(calendar.tz), clock=False)
-    prefix = f"{i}. " if count > 1 else ""
-    return t(lang, "rec_owner_line", prefix=prefix, text=quote(d.text), due=due)
 
 
 # --- typed text ---------------------------------------------------------------------------------
@@ -643,7 +376,7 @@ async def typed(
         if any(too_long(line, svc.DECISION_MAX) for line in lines):
             await message.answer(t(lang, "ses_err_too_long", limit=svc.DECISION_MAX))
             return
-        next_at = await _next_session(session, plan, calendar, data)
+        next_at = await next_session(session, plan, calendar, data)
         if next_at is not None:
             due, kind = next_at.isoformat(), "next_session"
         else:
