@@ -331,3 +331,15 @@ async def test_a_broken_or_unknown_field_template_gives_one_clear_line(
     assert str(broken.value).startswith("template ru/minutes.docx: broken tag")
     assert "\n" not in str(broken.value)
     assert str(not_word.value).startswith("template kk/plan.docx: not a Word .docx file")
+
+
+async def test_minutes_naming_a_child_in_a_decision_are_protected(year: Year) -> None:
+    from db.models import Decision
+
+    surname = year.tally.students[1][1].split()[0]
+    async with year.pool() as session:
+        decision = (await session.exec(select(Decision))).all()[-1]
+        decision.text = f"{surname} Д. мектепішілік есепке алынсын"
+        await session.commit()
+        made = await produce.minutes(session, seed_plan(), seed_calendar(), NOW, "kk", OPTS, 4)
+    assert made.sensitive  # the bot sends it with protect_content

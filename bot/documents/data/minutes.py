@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -69,10 +70,11 @@ class MinutesData:
     chair: str | None
     secretary: str | None
     appendix: tuple[tuple[str, str], ...] | None  # (full name, class): only when asked for
+    names_a_child: bool = False  # a typed text (a decision, who spoke) holds a student's surname
 
     @property
     def has_child_names(self) -> bool:
-        return bool(self.appendix)
+        return bool(self.appendix) or self.names_a_child
 
 
 class NotRecorded(LookupError):
@@ -183,6 +185,17 @@ async def load_minutes(
     if not item_rows and decisions:  # recorded before items were kept: one item for all
         items.append(MinutesItem(1, "", (), None, tuple(by_item.get(1, []))))
     want_appendix = row.closed_appendix if with_appendix is None else with_appendix
+    typed = " ".join(
+        [d.text for d in decisions]
+        + [it.spoke or "" for it in item_rows]
+        + [g.name for g in guests]
+    )
+    words = set(re.findall(r"\w+", typed.casefold()))
+    surnames = {
+        name.split()[0].casefold()
+        for name in (await session.exec(select(Student.full_name))).all()
+        if name.split()
+    }
     secretary = people.get(row.secretary_person_id) if row.secretary_person_id else None
     secretary = secretary or role_holder(people, Role.SECRETARY)
     chair = role_holder(people, Role.CHAIR)
@@ -209,6 +222,7 @@ async def load_minutes(
         appendix=tuple(sorted(appendix, key=lambda a: (class_key(a[1]), a[0])))
         if want_appendix and appendix
         else None,
+        names_a_child=bool(words & surnames),
     )
 
 
