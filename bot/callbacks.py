@@ -72,11 +72,20 @@ class SessionAction(StrEnum):
     HELD = "hd"  # held on the scheduled day
     ATTEND = "at"  # arg: person id (toggle)
     ATTEND_OK = "ao"
-    OWNER = "ow"  # arg: person id, "0": no owner
-    NO_DEADLINE = "nd"
-    NO_MORE = "nm"  # no more decisions
-    NO_MINUTES = "nn"
+    OWNER = "ow"  # arg: "p{person id}", "r{role}", "0": no owner
     EXTRA = "ex"  # call an extraordinary session
+    # recording (the draft is in the database: `bot.services.recording`)
+    ALL = "al"  # everyone present
+    ITEM_NEXT = "in"  # arg: the item's index
+    ITEM_BACK = "ib"  # arg: the item's index
+    REPORTERS = "rp"  # arg: the item's index: pick its reporters
+    REPORTER = "rt"  # arg: person id (toggle)
+    REPORTERS_OK = "ro"  # arg: the item's index: back to it
+    SPOKE = "sp"  # arg: the item's index: type who spoke
+    UNDO = "ud"  # arg: the item's index: drop its last decision
+    DUE = "du"  # arg: "next_session", "quarter_end"
+    APPENDIX = "ax"  # the closed appendix with the children's names (chair)
+    SAVE = "sv"
 
 
 class SessionCb(CallbackData, prefix="c1"):
@@ -149,3 +158,19 @@ class PlanCb(CallbackData, prefix="p1"):
     ref: str = ""
     arg: str = ""
     live: int = 0  # 1: the plan in use (an override), 0: the import waiting for a confirm
+
+
+class DocAction(StrEnum):
+    MENU = "m"
+    MINUTES = "mi"  # arg: session number ("": the list of recorded sessions)
+    REGISTER = "rg"  # arg: "{filter}.{xlsx|docx}" ("": the choices)
+    ANALYSIS = "an"  # arg: "{h1|year}.{docx|xlsx}" ("": the choices)
+    CASE = "cf"  # arg: student id ("": type a name)
+    PLAN = "pl"
+
+
+class DocCb(CallbackData, prefix="d1"):
+    """A button of /documents."""
+
+    action: DocAction
+    arg: str = ""

@@ -18,6 +18,8 @@ BY_PERMISSION: dict[Perm, tuple[str, ...]] = {
     Perm.MANAGE_SESSIONS: ("sessions",),
     Perm.VIEW_STATUS: ("status",),
     Perm.FILE_INCIDENT: ("incident", "students"),
+    Perm.DOC_COUNCIL: ("documents",),
+    Perm.DOC_CASE_FILE: ("documents",),
 }
 
 
@@ -30,7 +32,7 @@ def _commands(lang: str, roles: frozenset[str]) -> tuple[BotCommand, ...]:
     names = list(EVERYONE)
     for perm, extra in BY_PERMISSION.items():
         if can(roles, perm):
-            names += extra
+            names += [name for name in extra if name not in names]
     return tuple(BotCommand(command=name, description=t(lang, f"cmd_{name}")) for name in names)
 
 

@@ -43,3 +43,9 @@ class Settings(BaseSettings):
     # Nightly SQLite backups (02:30 local): where (empty: beside the database), how many kept.
     backup_dir: Path | None = None
     backup_keep: int = Field(default=14, ge=1)
+    # The council's papers: the school's name on them (empty: the plan's), the director who
+    # signs the plan, and a folder with the school's own Word templates ({kk,ru}/NAME.docx;
+    # empty: the built-in ones in bot/documents/templates/).
+    school_name: str | None = None
+    director_name: str | None = None
+    templates_dir: Path | None = None

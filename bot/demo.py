@@ -70,6 +70,7 @@ class DemoResult:
     lang: str
     scenes: list[SceneResult]
     violations: list[Violation]
+    documents: list[Path] = field(default_factory=list)
 
     @property
     def transcript(self) -> str:
@@ -96,6 +97,9 @@ class DemoResult:
                 lines.append(scene.transcript)
             if scene.status != "played":
                 lines.append(f"({scene.note})")
+        if self.documents:
+            lines += ["", "The council's papers (python -m bot export ... writes the same):"]
+            lines += [f"  {path}" for path in self.documents]
         lines.append("")
         if self.violations:
             lines.append(f"Fake Telegram saw {len(self.violations)} violation(s):")
@@ -117,6 +121,8 @@ class Demo:
     dp: Dispatcher
     lang: str
     cast: dict[str, FakeUser] = field(default_factory=dict)
+    documents_dir: Path | None = None  # where the papers scene writes (None: a new temp folder)
+    documents: list[Path] = field(default_factory=list)
 
     def t(self, key: str, **values: object) -> str:
         from bot.texts import t
@@ -280,6 +286,90 @@ async def chair_asks_status(demo: Demo) -> None:
     await demo.try_command(demo.cast["chair"], "/status", "/status")
 
 
+async def chair_sets_session_date(demo: Demo) -> None:
+    """Session №4 (November) is set for today, 16:00."""
+    demo.at("15:00")
+    chair = demo.cast["chair"]
+    await demo.try_command(chair, "/sessions", "council sessions")
+    await demo.tap(chair, "❓ №4")
+    await demo.tap(chair, demo.t("btn_ses_set_date"))
+    await demo.tap(chair, DAY.strftime("%d.%m"))
+    await demo.tap(chair, "16:00")
+    await demo.tap(chair, demo.t("btn_ses_skip"))
+
+
+async def secretary_records_session(demo: Demo) -> None:
+    """An hour after the session the secretary is asked to record it: everyone present, a
+    guest, a decision with its owner, save; the minutes come back as a file."""
+    from bot.scheduler import jobs
+    from bot.scheduler.outbox import Outbox
+    from bot.services import staff
+
+    demo.at("08:05")
+    async with demo.pool() as session:
+        person = await staff.add_person(
+            session, SECRETARY_NAME, ["secretary", "teacher"], by=None, now=demo.clock.now()
+        )
+    await demo.join("secretary", person.key, "Айгерім")
+    secretary = demo.cast["secretary"]
+    demo.at("17:05")
+    ctx = demo.dp.workflow_data["app_context"]
+    await jobs.tick(ctx, demo.clock.now())
+    await Outbox(demo.bot, demo.pool, demo.clock, per_chat_interval_s=0.0).drain()
+    await demo.reply(secretary)  # "Record session №4"
+    await demo.tap(secretary, demo.t("btn_rec_start", number=4))
+    await secretary.send(GUEST[demo.lang])
+    await demo.reply(secretary)
+    await demo.tap(secretary, demo.t("btn_ses_attend_ok"))
+    await secretary.send(DECISION[demo.lang])
+    await demo.reply(secretary)
+    await demo.tap(secretary, "Утешова А.К.")
+    for _ in range(2):
+        await demo.tap(secretary, demo.t("btn_rec_next_item"))
+    await demo.tap(secretary, demo.t("btn_rec_review"))
+    await demo.tap(secretary, demo.t("btn_rec_save"))
+    await demo.reply(secretary)  # the minutes, as a .docx
+
+
+async def papers_into_a_folder(demo: Demo) -> None:
+    """One of each paper, written into a folder; the paths are printed."""
+    from bot.documents import DocOptions, produce
+    from bot.documents.data import RegisterFilter
+
+    folder = demo.documents_dir or Path(tempfile.mkdtemp(prefix="kenes-demo-documents-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    plan, calendar, now, lang = demo.dp["plan"], demo.dp["calendar"], demo.clock.now(), demo.lang
+    opts = DocOptions()
+    async with demo.pool() as session:
+        made = [
+            await produce.minutes(session, plan, calendar, now, lang, opts, 4),
+            await produce.register(session, plan, calendar, now, lang, opts,
+                                   RegisterFilter.YEAR, "xlsx"),
+            await produce.analysis(session, plan, calendar, now, lang, opts, half=True),
+            await produce.analysis(session, plan, calendar, now, lang, opts, half=False,
+                                   fmt="xlsx"),
+            await produce.case_file(session, plan, calendar, now, lang, opts, 1, actor=None,
+                                    via="demo"),
+            await produce.effective_plan(session, plan, calendar, now, lang, opts),
+        ]  # fmt: skip
+    for doc in made:
+        if doc is None:
+            continue
+        path = folder / doc.filename
+        path.write_bytes(doc.content)
+        demo.documents.append(path)
+
+
+SECRETARY_NAME = "Серікова А.Б."
+GUEST = {
+    "kk": "Жұмабаев Е.С., ювеналдық полиция инспекторы",
+    "ru": "Жумабаев Е.С., инспектор ювенальной полиции",
+}
+DECISION = {
+    "kk": "Ата-аналармен жиналыс өткізу",
+    "ru": "Провести собрание с родителями",
+}
+
 Scene = tuple[str, Callable[[Demo], Awaitable[None]]]
 
 SCENES: list[Scene] = [
@@ -289,6 +379,9 @@ SCENES: list[Scene] = [
     ("10:15 A teacher taps Done", teacher_taps_done),
     ("11:20 The social pedagogue files an incident note", pedagogue_files_incident),
     ("14:00 The chair asks for /status", chair_asks_status),
+    ("15:00 The chair sets council session №4 for today, 16:00", chair_sets_session_date),
+    ("17:05 The secretary records the session; the minutes come back", secretary_records_session),
+    ("17:30 Every council paper, written into a folder", papers_into_a_folder),
 ]
 
 
@@ -337,7 +430,9 @@ async def running_kenes(fake: FakeTelegram, lang: str, workdir: Path) -> AsyncIt
         await engine.dispose()
 
 
-async def play_demo(lang: str = "kk", scenes: list[Scene] | None = None) -> DemoResult:
+async def play_demo(
+    lang: str = "kk", scenes: list[Scene] | None = None, documents_dir: Path | None = None
+) -> DemoResult:
     """Play the school day and return what happened (nothing printed)."""
     from fakegram import FakeTelegram
 
@@ -347,6 +442,7 @@ async def play_demo(lang: str = "kk", scenes: list[Scene] | None = None) -> Demo
             FakeTelegram(bot_username=BOT_USERNAME) as fake,
             running_kenes(fake, lang, Path(tmp)) as demo,
         ):
+            demo.documents_dir = documents_dir
             seen = ""
             for title, play in SCENES if scenes is None else scenes:
                 result = SceneResult(title, "played")
@@ -365,7 +461,8 @@ async def play_demo(lang: str = "kk", scenes: list[Scene] | None = None) -> Demo
                 seen = now
                 results.append(result)
             violations = list(fake.violations)
-    return DemoResult(lang, results, violations)
+            documents = list(demo.documents)
+    return DemoResult(lang, results, violations, documents)
 
 
 def add_demo_command(sub: Any) -> None:
@@ -376,11 +473,17 @@ def add_demo_command(sub: Any) -> None:
         description=__doc__.split("\n\n")[0] if __doc__ else None,
     )
     demo.add_argument("--lang", choices=("kk", "ru"), default="kk", help="the staff's language")
+    demo.add_argument(
+        "--documents",
+        type=Path,
+        metavar="DIR",
+        help="where the papers go (default: a new temp folder)",
+    )
     demo.set_defaults(handler=_run_demo)
 
 
 def _run_demo(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
-    result = asyncio.run(play_demo(args.lang))
+    result = asyncio.run(play_demo(args.lang, documents_dir=args.documents))
     sys.stdout.write(result.render() + "\n")
     return 0

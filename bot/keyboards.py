@@ -220,3 +220,56 @@ def set_date_kb(lang: str, number: int) -> InlineKeyboardMarkup:
             ]
         ]
     )
+
+
+def record_prompt_kb(lang: str, number: int) -> InlineKeyboardMarkup:
+    """On the secretary's "record session №N" message: opens the recording."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=t(lang, "btn_rec_start", number=number),
+                    callback_data=SessionCb(action=SessionAction.RECORD, num=number).pack(),
+                )
+            ]
+        ]
+    )
+
+
+def decisions_kb(lang: str, occ_keys: Sequence[str]) -> InlineKeyboardMarkup:
+    """Done / Can't under a decision's owner message; numbered when it lists several."""
+    rows = []
+    for i, key in enumerate(occ_keys, start=1):
+        suffix = f" {i}" if len(occ_keys) > 1 else ""
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    text=(t(lang, "btn_task_done") + suffix) if suffix == "" else f"✅{suffix}",
+                    callback_data=TaskCb(action=TaskAction.DONE, occ=key).pack(),
+                ),
+                InlineKeyboardButton(
+                    text=(t(lang, "btn_task_cant") + suffix) if suffix == "" else f"⛔{suffix}",
+                    callback_data=TaskCb(action=TaskAction.CANT, occ=key).pack(),
+                ),
+            ]
+        )
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def without_occurrence(markup: InlineKeyboardMarkup, occ_key: str) -> InlineKeyboardMarkup | None:
+    """A keyboard listing several tasks, less the buttons of one that was answered."""
+    rows = []
+    for row in markup.inline_keyboard:
+        kept = []
+        for button in row:
+            data = button.callback_data or ""
+            if data.startswith(TaskCb.__prefix__ + ":"):
+                try:
+                    if TaskCb.unpack(data).occ == occ_key:
+                        continue
+                except (TypeError, ValueError):
+                    pass
+            kept.append(button)
+        if kept:
+            rows.append(kept)
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None

@@ -27,12 +27,9 @@ class SessionForm(StatesGroup):
     time = State()  # HH:MM (data: num, day)
     place = State()  # the place, or skip (data: num, day, time)
     agenda = State()  # an extraordinary session's agenda (data: day, time, place)
-    held = State()  # recording: the day it was held (data: num, edit)
-    attend = State()  # recording: toggling who attended (data: num, attended)
-    decision = State()  # recording: a decision's text, or no more (data: decisions)
-    owner = State()  # recording: the current decision's owner (data: decisions, cursor)
-    deadline = State()  # recording: the current decision's deadline DD.MM
-    minutes = State()  # recording: the minutes' text, or skip
+    # Recording: where typed text goes (data: num); the dialogue itself is the draft in the
+    # database (`bot.services.recording`), so it survives a restart.
+    recording = State()
 
 
 class IncidentForm(StatesGroup):
@@ -56,3 +53,7 @@ class StudentForm(StatesGroup):
 class PlanForm(StatesGroup):
     review = State()  # an imported plan waits for fixes and a confirm (data: name, data)
     date = State()  # typing DD.MM for "once on a date" (data: ref, live, and the review's)
+
+
+class DocumentForm(StatesGroup):
+    student = State()  # /documents, a case file: typing a student's name or class

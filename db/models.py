@@ -12,7 +12,10 @@ Groups of tables:
 * **Outgoing messages**: `reminder` is the outbox. Every message gets a unique `dedup_key`, so a
   reminder is planned once however many times the scheduler ticks; the sender takes rows in
   state ``pending`` whose `next_attempt_at` has come.
-* **Council sessions**: `council_session`, `session_attendance`, `decision`.
+* **Council sessions**: `council_session`, `session_attendance`, `session_guest` (invited
+  people, by name and post), `session_item` (each agenda item as recorded: reporters, who
+  spoke, the flagged cases of 3.5), `decision` (per item, owned by a person or a role),
+  `session_draft` (a recording in progress, so that it survives a restart).
 * **Students** (sensitive): `student` (a card, with optimistic locking on `version`),
   `incident` (a note; its id is the public note number "#12"), `incident_version` (a note's
   text, one row per edit), `student_event` (the card's chronology). Notes are never deleted: the
@@ -172,6 +175,7 @@ class RegisterStatus(StrEnum):
     RISK_GROUP = "risk_group"
     INTRA_SCHOOL = "intra_school"
     POLICE = "police"
+    COMMISSION = "commission"  # the district commission on minors (КІСЖҚК / КДН)
 
 
 class IncidentCategory(StrEnum):
@@ -364,6 +368,13 @@ class CouncilSession(SQLModel, table=True):
         "person", ondelete="SET NULL", nullable=True, index=False
     )
     created_at: datetime = created_at_field()
+    # Filled when the session is recorded: the quorum (two thirds of the members present),
+    # who signs as secretary, and whether the chair asked for the closed appendix (names).
+    quorum: bool | None = None
+    secretary_person_id: int | None = fk_field(
+        "person", ondelete="SET NULL", nullable=True, index=False
+    )
+    closed_appendix: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
 class SessionAttendance(SQLModel, table=True):
@@ -382,8 +393,40 @@ class SessionAttendance(SQLModel, table=True):
     )
 
 
+class SessionGuest(SQLModel, table=True):
+    """Someone invited to a session who is not on the staff: a parent, a police inspector."""
+
+    __tablename__ = "session_guest"
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = fk_field("council_session", ondelete="CASCADE")
+    name: str
+    post: str | None = None
+
+
+class SessionItem(SQLModel, table=True):
+    """An agenda item as it was heard: its reporters and who spoke (names as the minutes
+    print them), and for the flagged-cases item (3.5) the students' ids, never names."""
+
+    __tablename__ = "session_item"
+    __table_args__ = (sa.UniqueConstraint("session_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = fk_field("council_session", ondelete="CASCADE", index=False)
+    number: int
+    title: str = Field(sa_type=sa.Text)
+    reporters: list[str] = Field(
+        default_factory=list, sa_type=MutableList.as_mutable(sa.JSON), nullable=False
+    )
+    spoke: str | None = Field(default=None, sa_type=sa.Text)
+    case_student_ids: list[int] = Field(
+        default_factory=list, sa_type=MutableList.as_mutable(sa.JSON), nullable=False
+    )
+
+
 class Decision(SQLModel, table=True):
-    """A decision taken at a session, optionally with an owner, a deadline and an occurrence."""
+    """A decision taken at a session, optionally with an owner (a person or a role), a
+    deadline and an occurrence (a task with reminders)."""
 
     __tablename__ = "decision"
 
@@ -394,6 +437,24 @@ class Decision(SQLModel, table=True):
     deadline: datetime | None = datetime_field(nullable=True)
     occurrence_key: str | None = None
     created_at: datetime = created_at_field()
+    item_number: int | None = None  # the agenda item it was taken under
+    owner_role: str | None = None  # a `Role` value: everyone with the role answers
+    due_kind: str | None = None  # "next_session", "quarter_end", "date": how it was picked
+
+
+class SessionDraft(SQLModel, table=True):
+    """A session being recorded: the whole dialogue's state as JSON, saved after every step,
+    so a restart (or another device) continues where the secretary stopped."""
+
+    __tablename__ = "session_draft"
+    __table_args__ = (sa.UniqueConstraint("school_year", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_year: str
+    number: int
+    person_id: int | None = fk_field("person", ondelete="SET NULL", nullable=True)
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON, nullable=False)
+    updated_at: datetime = created_at_field()
 
 
 # --- students (sensitive) -----------------------------------------------------------------------

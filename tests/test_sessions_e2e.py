@@ -14,9 +14,7 @@ from bot.services import tasks
 from db.models import (
     AuditLog,
     CouncilSession,
-    Decision,
     KeyValue,
-    SessionAttendance,
 )
 from db.models import Reminder as OutboxRow
 from fakegram.chats import FakeMessage, FakeUser
@@ -104,90 +102,6 @@ async def test_a_time_already_past_today_is_refused(kenes: Kenes) -> None:
     assert answer and "өтіп кетті" in answer
     await chair.send("16:30")
     assert "орнын" in (await chair.next_message()).text
-
-
-async def test_record_a_session_with_attendance_and_decisions(kenes: Kenes) -> None:
-    chair = await kenes.join("eshkeeva-at", "Айгүл")
-    psych = await kenes.join("rakhimzhanova-ar", "Әсел")
-    await chair.command("/sessions")
-    await chair.next_message()
-    await tap(chair, "❓ №4")
-    await tap(chair, "📅 Күнін белгілеу")
-    await tap(chair, "26.11")
-    await tap(chair, "15:00")
-    await tap(chair, "⏭ Өткізу")
-    # Before the day it can only be recorded with a typed (past) date.
-    kenes.clock.set(datetime(2026, 11, 26, 17, 0, tzinfo=TZ))
-    await chair.command("/sessions")
-    await chair.next_message()
-    await tap(chair, "📅 №4")
-    await tap(chair, "📝 Отырысты жазу")
-    screen = await press(chair, "✅ 26.11")
-    assert "қатысқандарды" in screen.text
-    await tap(chair, "▫️ Рахимжанова А.Р.")
-    await tap(chair, "▫️ Утешова А.К.")  # a council member and the point's reporter
-    await tap(chair, "▫️ Кайепова Г.Е.")  # a reporter, not a member
-    await tap(chair, "☑️ Кайепова Г.Е.")  # changed her mind
-    await tap(chair, "➡️ Әрі қарай")
-    await chair.send("Сауалнама нәтижесін <b>ата-аналарға</b> жеткізу\nРейд өткізу")
-    ask = await chair.next_message()
-    assert "ата-аналарға" in ask.text and "Кім жауапты" in ask.text
-    await tap(chair, "Рахимжанова А.Р.")
-    await chair.send("31.11")
-    assert "КК.АА" in (await chair.next_message()).text
-    await chair.send("20.11")
-    assert "өтіп кетті" in (await chair.next_message()).text
-    await chair.send("04.12")
-    assert "Рейд өткізу" in (await chair.next_message()).text
-    screen = await press(chair, "— Жауапсыз")
-    assert "Шешімдер: 2" in screen.text
-    await tap(chair, "✔️ Шешімдер бітті")
-    await chair.send("Кворум бар. Барлығы келісті.")
-    done = await chair.next_message()
-    assert "Жазылды" in done.text and "Рахимжанова А.Р., Утешова А.К." in done.text
-    assert "<b>ата-аналарға</b>" in done.text  # shown as typed, not as markup
-    assert "мерзімі 04.12" in done.text
-
-    [row] = await _rows(kenes, CouncilSession)
-    assert row.held_at == datetime(2026, 11, 26, 15, 0, tzinfo=TZ)
-    assert row.minutes == "Кворум бар. Барлығы келісті."
-    attended = {a.person_id for a in await _rows(kenes, SessionAttendance)}
-    assert attended == {
-        (await kenes.person("rakhimzhanova-ar")).id,
-        (await kenes.person("uteshova-ak")).id,
-    }
-    d1, d2 = sorted(await _rows(kenes, Decision), key=lambda d: d.id)
-    assert d1.owner_person_id == (await kenes.person("rakhimzhanova-ar")).id
-    assert d1.deadline == datetime(2026, 12, 4, 18, 0, tzinfo=TZ)
-    assert d1.occurrence_key == f"decision-{d1.id}@2026-2027"
-    assert d2.owner_person_id is None and d2.deadline is None and d2.occurrence_key is None
-    assert "session.record" in await _audit(kenes)
-
-    # The decision is a task for the planner: the owner is reminded the day before.
-    ctx = kenes.dp.workflow_data["app_context"]
-    await tick(ctx, datetime(2026, 12, 4, 9, 0, tzinfo=TZ))
-    rows = [r for r in await _rows(kenes, OutboxRow) if r.occurrence_key == d1.occurrence_key]
-    assert [r.chat_id for r in rows] == [psych.id]
-    assert all(r.occurrence_key != "council-4@2026-2027" for r in await _rows(kenes, OutboxRow))
-
-    # Twice: shows what was recorded; editing is possible and audited.
-    await chair.command("/sessions")
-    assert "№4: өтті 26 қараша" in (await chair.next_message()).text
-    await tap(chair, "✅ №4")
-    await tap(chair, "⬅️ Артқа")
-    screen = await press(chair, "✅ №4")
-    assert "Шешімдер:" in screen.text
-    await tap(chair, "✏️ Өзгерту")
-    await tap(chair, "✅ 26.11")
-    await tap(chair, "▫️ Кайепова Г.Е.")
-    await tap(chair, "➡️ Әрі қарай")
-    await tap(chair, "✔️ Шешімдер бітті")
-    screen = await press(chair, "⏭ Өткізу")
-    assert "Өзгертілді" in screen.text
-    assert len(await _rows(kenes, SessionAttendance)) == 3
-    assert len(await _rows(kenes, Decision)) == 2
-    assert (await _rows(kenes, CouncilSession))[0].minutes == "Кворум бар. Барлығы келісті."
-    assert "session.edit" in await _audit(kenes)
 
 
 async def test_a_future_held_date_is_refused(kenes: Kenes) -> None:

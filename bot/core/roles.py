@@ -16,5 +16,7 @@ class Role(StrEnum):
     LIBRARIAN = "librarian"
     ORGANISER = "organiser"
     TEACHER = "teacher"
+    # The council's secretary: records sessions and files the minutes (one person).
+    SECRETARY = "secretary"
     # Police officers, the healthy-lifestyle doctor: named in the plan, no access by default.
     EXTERNAL = "external"

@@ -10,6 +10,7 @@ def get_routers() -> list[Router]:
         admin,
         assign,
         common,
+        documents,
         fallback,
         incidents,
         plan_admin,
@@ -32,5 +33,6 @@ def get_routers() -> list[Router]:
         sessions.router_factory(),
         status.router_factory(),
         plan_admin.router_factory(),
+        documents.router_factory(),
         fallback.router_factory(),
     ]

@@ -27,7 +27,7 @@ from bot.core.plan import Plan
 from bot.core.schedule import Occurrence
 from bot.escape import quote
 from bot.filters import Inline, PrivateChat
-from bot.keyboards import task_kb, task_snooze_kb
+from bot.keyboards import task_kb, task_snooze_kb, without_occurrence
 from bot.scheduler.planner import Roster
 from bot.screens import edit, edit_markup
 from bot.services import tasks
@@ -158,8 +158,32 @@ async def done(
         now=now,
         idempotency_key=f"done|{found.occ.key}|{person.id}",
     )
-    await _edit(query.message, *_view(lang, found, person, recorded.report), changed=recorded.new)
+    if _lists_several(query.message):  # a council decisions' message: only this one's buttons go
+        markup = query.message.reply_markup  # type: ignore[union-attr]
+        assert markup is not None
+        await edit_markup(query.message, without_occurrence(markup, found.occ.key))
+    else:
+        await _edit(
+            query.message, *_view(lang, found, person, recorded.report), changed=recorded.new
+        )
     await query.answer(t(lang, "task_saved" if recorded.new else "task_already_done"))
+
+
+def _lists_several(message: object) -> bool:
+    """A message with the buttons of more than one task (the owner's decisions of a session)."""
+    markup = getattr(message, "reply_markup", None)
+    if markup is None:
+        return False
+    keys = set()
+    for row in markup.inline_keyboard:
+        for button in row:
+            data = button.callback_data or ""
+            if data.startswith(TaskCb.__prefix__ + ":"):
+                try:
+                    keys.add(TaskCb.unpack(data).occ)
+                except (TypeError, ValueError):
+                    continue
+    return len(keys) > 1
 
 
 async def snooze_menu(

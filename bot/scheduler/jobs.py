@@ -38,7 +38,7 @@ from bot.clock import Clock
 from bot.core.calendar import SchoolCalendar
 from bot.core.plan import Plan
 from bot.core.schedule import DEFAULT_POLICY, ReminderPolicy
-from bot.keyboards import set_date_kb, task_kb
+from bot.keyboards import record_prompt_kb, set_date_kb, task_kb
 from bot.permissions import Perm, can
 from bot.scheduler.planner import (
     DEFAULT_CONFIG,
@@ -176,6 +176,11 @@ def _render(
     if intent.kind == "digest":
         return tasks.render_digest(lang, intent.items, now), None
     assert occ is not None
+    if occ.kind == "session" and intent.kind == "record":
+        number = occ.ref.removeprefix("council-")
+        local = occ.due.astimezone(intent.at.tzinfo)
+        text = tasks.render_record_prompt(lang, number, local)
+        return text, record_prompt_kb(lang, int(number)) if number.isdigit() else None
     if occ.kind == "session":
         number = occ.ref.removeprefix("council-")
         place = overrides.session_places.get(int(number)) if number.isdigit() else None

@@ -59,6 +59,8 @@ class PlannerConfig:
     digest_time: time = time(8, 30)  # the weekly digest, on the week's first working day
     no_overdue_rules: frozenset[str] = frozenset({"daily", "weekly"})  # next one supersedes
     lookahead: timedelta = timedelta(days=45)  # occurrences the tick needs: due up to this far
+    record_after: timedelta = timedelta(hours=1)  # "Record session №N" to the secretary
+    record_horizon: timedelta = timedelta(days=7)  # not for sessions older than this
 
 
 DEFAULT_CONFIG = PlannerConfig()
@@ -120,6 +122,10 @@ class Roster:
         self.escalate_to = tuple(
             p.id for p in self.people if p.id is not None and ESCALATE_TO_ROLES & set(p.roles)
         )
+        # Who records a held session: the secretary, or the chair when there is none.
+        self.recorders = tuple(
+            p.id for p in self.people if p.id is not None and Role.SECRETARY.value in p.roles
+        ) or tuple(p.id for p in self.people if p.id is not None and Role.CHAIR.value in p.roles)
 
     def members(self, people: tuple[str, ...], groups: tuple[str, ...]) -> tuple[int, ...]:
         """Person ids answering for these plan people and groups (all, reachable or not)."""
@@ -263,7 +269,7 @@ def plan_reminders(
         if occ.key in shut:
             continue
         if occ.kind == "session":
-            _session(occ, roster, now, emit)
+            _session(occ, roster, now, emit, config)
             continue
         if occ.due < horizon:
             continue
@@ -312,9 +318,17 @@ def plan_reminders(
     return out
 
 
-def _session(occ: Occurrence, roster: Roster, now: datetime, emit: _Emit) -> None:
+def _session(
+    occ: Occurrence, roster: Roster, now: datetime, emit: _Emit, config: PlannerConfig
+) -> None:
     if occ.due <= now:
-        return  # a session already past: no reminders
+        # A session already past: no reminders; once, an hour after it, the secretary (or
+        # the chair) is asked to record it, unless it is recorded (closed) already.
+        at = occ.due + config.record_after
+        if occ.date_set and at <= now <= occ.due + config.record_horizon:
+            for pid in roster.recorders:
+                emit(occ.key, pid, "record", at, occ)
+        return
     passed = [r for r in occ.reminders if r.at <= now]
     if not passed:
         return

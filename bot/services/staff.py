@@ -377,6 +377,15 @@ async def set_roles(
 ) -> None:
     before = list(person.roles)
     person.roles = [str(Role(r)) for r in roles]
+    if Role.SECRETARY.value in person.roles and Role.SECRETARY.value not in before:
+        # The council has one secretary: whoever had the role gives it up.
+        for other in (await session.exec(select(Person).where(Person.id != person.id))).all():
+            if Role.SECRETARY.value in other.roles:
+                other.roles = [r for r in other.roles if r != Role.SECRETARY.value]
+                await audit(
+                    session, actor=by, action="person.roles", target=f"person:{other.id}",
+                    now=now, before=[*other.roles, Role.SECRETARY.value], after=list(other.roles),
+                )  # fmt: skip
     await audit(
         session,
         actor=by,

@@ -115,15 +115,28 @@ async def load_overrides(
         found = (
             await session.exec(
                 select(Decision, Person)
-                .join(Person, col(Person.id) == col(Decision.owner_person_id))
+                .outerjoin(Person, col(Person.id) == col(Decision.owner_person_id))
                 .where(
                     col(Decision.session_id).in_(list(by_id)),
                     col(Decision.deadline).is_not(None),
                 )
             )
         ).all()
+        role_holders: dict[str, list[Person]] = {}
+        if any(d.owner_role and owner is None for d, owner in found):
+            for p in (await session.exec(select(Person).where(col(Person.active)))).all():
+                for role in p.roles:
+                    role_holders.setdefault(role, []).append(p)
         for decision, owner in found:
             assert decision.id is not None and decision.deadline is not None
+            if owner is not None:
+                owners = [owner]
+            elif (
+                decision.owner_role
+            ):  # a role answers: everyone who has it (bot.services.recording)
+                owners = sorted(role_holders.get(decision.owner_role, []), key=lambda p: p.name)
+            else:
+                continue
             held = by_id[decision.session_id]
             extra.append(
                 extra_occurrence(
@@ -133,8 +146,8 @@ async def load_overrides(
                     kind="decision",
                     window_start=held.held_at or decision.created_at,
                     due=decision.deadline,
-                    people=(owner.key,),
-                    names=(owner.name,),
+                    people=tuple(p.key for p in owners),
+                    names=tuple(p.name for p in owners),
                     calendar=calendar,
                     policy=policy,
                 )
@@ -199,6 +212,9 @@ def occurrences_around(
 def find_occurrence(
     plan: Plan, calendar: SchoolCalendar, overrides: Overrides, key: str, today: date
 ) -> Occurrence | None:
+    for occ in overrides.extra:  # decisions and analyses, however far their deadline
+        if occ.key == key:
+            return occ
     for occ in occurrences_around(plan, calendar, overrides, today):
         if occ.key == key:
             return occ
@@ -505,6 +521,11 @@ def render_session(
     if intent.late:
         lines += ["", t(lang, "task_late")]
     return "\n".join(lines)
+
+
+def render_record_prompt(lang: str, number: str, held: datetime) -> str:
+    """To the secretary (or chair), an hour after a session: record it."""
+    return t(lang, "rec_prompt", number=number, date=fmt_when(lang, held))
 
 
 def render_digest(lang: str, items: Sequence[Occurrence], now: datetime) -> str:

@@ -142,6 +142,7 @@ TEXTS: dict[str, Entry] = {
     "role_librarian": {"kk": "кітапханашы", "ru": "библиотекарь"},
     "role_organiser": {"kk": "педагог-ұйымдастырушы", "ru": "педагог-организатор"},
     "role_teacher": {"kk": "мұғалім", "ru": "учитель"},
+    "role_secretary": {"kk": "кеңес хатшысы", "ru": "секретарь совета"},
     "role_external": {"kk": "сырттан (рұқсатсыз)", "ru": "внешний (без доступа)"},
     # --- admin: staff ---------------------------------------------------------------------
     "staff_head": {
@@ -336,6 +337,8 @@ FEATURE_TEXT_MODULES = (
     "bot.texts.sessions",
     "bot.texts.incidents",
     "bot.texts.plan",
+    "bot.texts.recording",
+    "bot.texts.documents",
 )
 
 
