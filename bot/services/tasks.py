@@ -185,8 +185,13 @@ def occurrences_around(
     if found is None:
         start, end = today - back, today + ahead
         lo, hi = calendar.span
-        found = occurrences(
-            plan, calendar, max(start, lo), min(end, hi), policy, overrides.session_times
+        # Past the calendar's year (August, next year's file not read yet): nothing to plan.
+        found = (
+            occurrences(
+                plan, calendar, max(start, lo), min(end, hi), policy, overrides.session_times
+            )
+            if max(start, lo) <= min(end, hi)
+            else []
         )
         found += [o for o in overrides.extra if start <= o.due.date() <= end]
         found.sort(key=lambda o: o.due)
