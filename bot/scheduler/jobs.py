@@ -187,7 +187,7 @@ def _render(
         person = roster.by_id.get(intent.person_id)
         # Flagged cases (ids and class, never a name) only for those who may read the cards.
         shown = cases if person is not None and can(person.roles, Perm.READ_ALL_INCIDENTS) else ()
-        text = tasks.render_session(lang, intent, place, shown)
+        text = tasks.render_session(lang, intent, place, shown, roster.plan)
         if intent.kind == "set_date" and number.isdigit():
             return text, set_date_kb(lang, int(number))  # straight to the day picker
         return text, None
