@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlmodel import select
 
 from bot.core.plan import load_plan
-from bot.core.timing import Monthly, Quarterly
+from bot.core.timing import FixedDate, Monthly, Quarterly
 from bot.scheduler.jobs import tick
 from bot.scheduler.outbox import Outbox
 from bot.services.assignments import effective_plan
@@ -71,6 +71,24 @@ async def test_a_kazakh_plan_and_a_file_that_is_no_plan(kenes: Kenes, tmp_path: 
     await admin.next_callback_answer()
     assert "қолданыстағысы өзгермеді" in (await admin.next_message()).text
     assert not (tmp_path / "plans").exists()
+
+
+async def test_admin_imports_a_kazakh_word_plan_and_confirms(kenes: Kenes, tmp_path: Path) -> None:
+    kenes.settings.plans_dir = tmp_path / "plans"
+    admin = await kenes.admin()
+    await admin.send_document("жоспар.docx", kk_plan())
+    review = await admin.next_message()
+    assert "7 тармақ (2 бөлім), 3 кеңес отырысы оқылды" in review.text
+    assert review.button_labels == ["✅ Растау", "✖️ Болдырмау"]
+    await admin.tap("✅ Растау", review)
+    await admin.next_callback_answer()
+    done = await admin.next_message()
+    assert "Жаңа жоспар қолданыста (1-нұсқа): 7 тармақ, 3 отырыс" in done.text
+    (saved,) = (tmp_path / "plans" / "versions").glob("0001-*.json")
+    in_use = kenes.dp.workflow_data["plan"]
+    assert [s.title for s in in_use.sections] == [s.title for s in load_plan(saved).sections]
+    assert sum(1 for _ in in_use.items()) == 7 and len(in_use.sessions) == 3
+    assert kenes.dp.workflow_data["app_context"].plan is in_use
 
 
 async def test_a_teacher_cannot_send_a_plan(kenes: Kenes) -> None:
@@ -204,3 +222,22 @@ async def test_a_forged_or_stale_host_button_changes_nothing(kenes: Kenes) -> No
         assert "устарела" in ((await admin.next_callback_answer()).text or "")
     async with kenes.pool() as session:
         assert (await session.exec(select(PlanOverride))).all() == []
+
+
+async def test_admin_sets_2_4_once_on_a_typed_date(kenes: Kenes) -> None:
+    admin = await kenes.admin()
+    await admin.command("/plan")
+    listed = await admin.next_message()
+    await admin.tap("🗓 2.4: мерзімін белгілеу", listed)
+    await admin.next_callback_answer()
+    await admin.next_message()
+    assert await tap(admin, "Бір рет, күні") is None
+    asked = admin.last_bot_message
+    assert asked is not None and "КК.АА" in asked.text
+    await admin.send("32.13")
+    assert "Күн түсініксіз" in (await admin.next_message()).text
+    await admin.send("15.10")
+    assert "2.4: мерзімі — 15 қазан." in (await admin.next_message()).text
+    async with kenes.pool() as session:
+        plan = await effective_plan(session, kenes.plan)
+    assert plan.item("2.4").timing == (FixedDate(month=10, day=15),)
