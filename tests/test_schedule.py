@@ -602,3 +602,14 @@ def test_the_first_occurrence_of_a_key_wins_even_outside_the_period(cal: SchoolC
     year = [o for o in occurrences(plan, cal, *YEAR) if o.key == "1.9@2026-09"]
     assert [o.rule for o in year] == ["months"] and year[0].due.date() == date(2026, 9, 30)
     assert occurrences(plan, cal, date(2026, 9, 1), date(2026, 9, 10)) == []
+
+
+def test_task_occurrences_are_built_in_the_fields_order() -> None:
+    # bot.core.schedule._task_occurrences builds Occurrence positionally (for speed).
+    from dataclasses import fields
+
+    assert [f.name for f in fields(Occurrence)] == [
+        "key", "ref", "item_ref", "title", "kind", "rule", "window_start", "due", "people",
+        "groups", "responsible_names", "reminders", "agenda", "checklist", "date_set",
+        "provisional", "guests",
+    ]  # fmt: skip
