@@ -22,12 +22,12 @@ from bot.plan_import.readers import read_plan_file
 from tests.plan_files import big_plan, ru_plan
 
 
-def best(fn, runs: int = 5) -> float:  # type: ignore[no-untyped-def]
+def best(fn, runs: int = 5, clock=time.perf_counter) -> float:  # type: ignore[no-untyped-def]
     times = []
     for _ in range(runs):
-        start = time.perf_counter()
+        start = clock()
         fn()
-        times.append(time.perf_counter() - start)
+        times.append(clock() - start)
     return min(times)
 
 
@@ -43,7 +43,9 @@ def main() -> None:
     plan = read()
     print(f"import of a 300-item .docx: {best(read) * 1000:.0f} ms (target < 1000 ms)")
     year = best(lambda: occurrences(plan, calendar, *calendar.span))  # type: ignore[arg-type]
-    print(f"whole-year schedule for it: {year * 1000:.0f} ms (target < 200 ms)")
+    cpu = best(lambda: occurrences(plan, calendar, *calendar.span), clock=time.process_time)  # type: ignore[arg-type]
+    print(f"whole-year schedule for it: {year * 1000:.0f} ms, CPU {cpu * 1000:.0f} ms "
+          "(target < 200 ms)")  # fmt: skip
     seed = (SEED_DIR / "source-plan-2023-2024.txt").read_bytes()
     for name, data in (("seed .txt", seed), ("Russian .docx", ru_plan())):
         doc = read_plan_file("plan.txt" if name.startswith("seed") else "plan.docx", data)

@@ -149,10 +149,12 @@ class PlanAction(StrEnum):
     CONFIRM = "ok"
     CANCEL = "no"
     SET = "s"  # ref: a timing for the plan in use (/plan), then PICK with live=1
+    HOST = "h"  # ref: who in the school hosts an external-only item (/plan): the staff list
+    HOST_SET = "hs"  # ref, arg: the person id chosen as its host
 
 
 class PlanCb(CallbackData, prefix="p1"):
-    """Buttons of the plan import review and of /plan ("no date — set timing")."""
+    """Buttons of the plan import review and of /plan ("no date — set timing", "who hosts")."""
 
     action: PlanAction
     ref: str = ""

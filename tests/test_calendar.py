@@ -214,8 +214,9 @@ def test_find_calendar_by_today(tmp_path: Path) -> None:
     assert find_calendar(tmp_path, date(2027, 7, 31)).name == "2026-2027.json"
     assert find_calendar(tmp_path, date(2026, 7, 31)).name == "2025-2026.json"
     assert find_calendar(tmp_path, date(2020, 1, 1)).name == "2025-2026.json"  # the next one
-    with pytest.raises(CalendarError, match="no school-year file"):
+    with pytest.raises(CalendarError, match="no school-year file") as missing:
         find_calendar(tmp_path, date(2027, 8, 1))
+    assert str(missing.value).endswith("(write one: python -m bot calendar new 2027-2028)")
 
 
 def test_the_shipped_directory_has_a_file_for_2026_2027() -> None:

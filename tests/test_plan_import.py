@@ -7,18 +7,23 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import openpyxl
 import pytest
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import DEFAULT_PLAN, PROJECT_ROOT, SEED_DIR
 from bot.core.importer import import_tables
 from bot.core.importer.compare import compare_plans
+from bot.core.overrides import timing_choice
 from bot.core.plan import load_plan, parse_plan
 from bot.core.timing import AllYear, Monthly, Months
 from bot.plan_import.readers import ReadError, read_plan_file
 from bot.plan_import.store import PlanStore, plan_path_in_use
+from bot.services import plan_overrides
 from tests.plan_files import RU_TIMINGS, big_plan, kk_plan, ru_plan
 
 
@@ -214,3 +219,25 @@ def test_plan_describe_shows_rolled_years_hosts_and_missing_timing(tmp_path: Pat
     assert "No date — set timing: 2.4" in out
     assert "years rolled: 2024-2025 → 2027-2028" in out
     assert "host: Муканова А.Ж. (default host); invites Мақсат Д.К." in out
+
+
+async def test_plan_describe_shows_what_was_set_in_the_chat(
+    tmp_path: Path, db_url: str, session_pool: async_sessionmaker[AsyncSession]
+) -> None:
+    """#13: a timing (2.4) and a host (3.4.6) set in the chat are stored beside the plan and
+    `plan describe`, run as a process, shows them."""
+    now = datetime(2026, 11, 24, 9, tzinfo=UTC)
+    async with session_pool() as session:
+        await plan_overrides.set_timing(
+            session, "2.4", timing_choice("quarterly"), by=None, now=now
+        )
+        await plan_overrides.set_host(session, "3.4.6", ["amangeldi-sm"], by=None, now=now)
+    result = run(
+        "plan", "describe",
+        env={"DATABASE_URL": db_url, "PLANS_DIR": str(tmp_path / "plans")},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "No date — set timing" not in out
+    assert "timing set in chat: once a quarter" in out
+    assert "host: Амангелді С.М. (set in chat); invites Рсалин Н.А." in out

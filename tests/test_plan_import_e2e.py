@@ -10,10 +10,13 @@ from pathlib import Path
 from sqlmodel import select
 
 from bot.core.plan import load_plan
-from bot.core.timing import Monthly, Quarterly
+from bot.core.timing import FixedDate, Monthly, Quarterly
+from bot.scheduler.jobs import tick
+from bot.scheduler.outbox import Outbox
 from bot.services.assignments import effective_plan
 from bot.services.plan_import import adopt_plan
 from db.models import AuditLog, Occurrence, OccurrenceStatus, PlanOverride, Report, ReportStatus
+from tests.conftest import TZ
 from tests.harness import Kenes, tap
 from tests.plan_files import kk_plan, ru_plan
 
@@ -68,6 +71,24 @@ async def test_a_kazakh_plan_and_a_file_that_is_no_plan(kenes: Kenes, tmp_path: 
     await admin.next_callback_answer()
     assert "қолданыстағысы өзгермеді" in (await admin.next_message()).text
     assert not (tmp_path / "plans").exists()
+
+
+async def test_admin_imports_a_kazakh_word_plan_and_confirms(kenes: Kenes, tmp_path: Path) -> None:
+    kenes.settings.plans_dir = tmp_path / "plans"
+    admin = await kenes.admin()
+    await admin.send_document("жоспар.docx", kk_plan())
+    review = await admin.next_message()
+    assert "7 тармақ (2 бөлім), 3 кеңес отырысы оқылды" in review.text
+    assert review.button_labels == ["✅ Растау", "✖️ Болдырмау"]
+    await admin.tap("✅ Растау", review)
+    await admin.next_callback_answer()
+    done = await admin.next_message()
+    assert "Жаңа жоспар қолданыста (1-нұсқа): 7 тармақ, 3 отырыс" in done.text
+    (saved,) = (tmp_path / "plans" / "versions").glob("0001-*.json")
+    in_use = kenes.dp.workflow_data["plan"]
+    assert [s.title for s in in_use.sections] == [s.title for s in load_plan(saved).sections]
+    assert sum(1 for _ in in_use.items()) == 7 and len(in_use.sessions) == 3
+    assert kenes.dp.workflow_data["app_context"].plan is in_use
 
 
 async def test_a_teacher_cannot_send_a_plan(kenes: Kenes) -> None:
@@ -136,3 +157,87 @@ async def test_done_work_keeps_its_state_when_the_new_plan_has_the_same_item(
         rows["1.4"].key == "1.4@2026-W41~v2" and rows["1.4"].status is OccurrenceStatus.CANCELLED
     )
     assert len(reports) == 2
+
+
+async def test_admin_sets_the_school_host_of_an_external_only_lecture(kenes: Kenes) -> None:
+    """3.4.3 names only the district police: the deputy director hosts it by default; the
+    admin gives it to the social pedagogue on /plan, who is then reminded to invite them."""
+    pedagogue = await kenes.join("amangeldi-sm", "Сәуле")
+    admin = await kenes.admin(language_code="ru")
+    await admin.command("/plan")
+    screen = await admin.next_message()
+    assert "Пункты с приглашёнными гостями" in screen.text
+    assert (
+        "• 3.4.3 Дәріс «Жыныстық қол сұғылмаушылыққа қарсы қылмыс үшін жауап… — гости: "
+        "Сотрудники ОП "
+        "Хромтауского района; принимает: Муканова А.Ж."
+    ) in screen.text
+    assert "👤 council-3.2: кто принимает" in screen.button_labels
+    await admin.tap("👤 3.4.3: кто принимает", screen)
+    await admin.next_callback_answer()
+    pick = await admin.next_message()
+    assert "Сейчас принимает: Муканова А.Ж." in pick.text
+    assert "Кто в школе приглашает и принимает их?" in pick.text
+    assert "☑️ Муканова А.Ж." in pick.button_labels
+    assert not any("Рсалин" in label for label in pick.button_labels)  # external: no host
+    assert await tap(admin, "Амангелді С.М.") is None
+    done = admin.chat.get(pick.message_id)
+    assert done is not None and done.text.startswith("3.4.3: принимает — Амангелді С.М.")
+    async with kenes.pool() as session:
+        rows = (await session.exec(select(PlanOverride))).all()
+        audit = (await session.exec(select(AuditLog).where(AuditLog.action == "plan.host"))).all()
+        plan = await effective_plan(session, kenes.plan)
+    assert [(r.ref, r.kind, r.value) for r in rows] == [("3.4.3", "host", ["amangeldi-sm"])]
+    assert [(a.target, a.details["after"], a.details["before"]) for a in audit] == [
+        ("item:3.4.3", ["amangeldi-sm"], None)
+    ]
+    lecture = next(s for s in plan.item("3.4").subitems if s.ref == "3.4.3")
+    assert lecture.responsible is not None and lecture.responsible.host == ("amangeldi-sm",)
+    await admin.command("/plan")
+    assert "Хромтауского района; принимает: Амангелді С.М." in (await admin.next_message()).text
+    # The tick reminds the new host, with the guests named.
+    ctx = kenes.dp.workflow_data["app_context"]
+    now = datetime(2026, 11, 25, 9, tzinfo=TZ)
+    kenes.clock.set(now)
+    await tick(ctx, now)
+    await Outbox(kenes.bot, kenes.pool, kenes.clock, rate_per_s=1000, per_chat_interval_s=0,
+                 holder="t").drain()  # fmt: skip
+    (lecture,) = [m.text for m in pedagogue.bot_messages if "3.4.3" in m.text]
+    assert "Қонақтар — оларды шақырып, қарсы алыңыз: Хромтау аудандық ІІБ қызметкерлері" in lecture
+
+
+async def test_a_forged_or_stale_host_button_changes_nothing(kenes: Kenes) -> None:
+    admin = await kenes.admin(language_code="ru")
+    await admin.command("/plan")
+    screen = await admin.next_message()
+    outsider = await kenes.person("rsalin-na")
+    teacher = await kenes.person("nugimanova-mk")
+    for data in (
+        f"p1:hs:3.4.3:{outsider.id}:0",  # an external person cannot host
+        f"p1:hs:1.1:{teacher.id}:0",  # 1.1 has school people: no host to set
+        "p1:hs:3.4.3:x:0",
+        "p1:h:9.9::0",
+    ):
+        await admin.tap_data(screen, data)
+        assert "устарела" in ((await admin.next_callback_answer()).text or "")
+    async with kenes.pool() as session:
+        assert (await session.exec(select(PlanOverride))).all() == []
+
+
+async def test_admin_sets_2_4_once_on_a_typed_date(kenes: Kenes) -> None:
+    admin = await kenes.admin()
+    await admin.command("/plan")
+    listed = await admin.next_message()
+    await admin.tap("🗓 2.4: мерзімін белгілеу", listed)
+    await admin.next_callback_answer()
+    await admin.next_message()
+    assert await tap(admin, "Бір рет, күні") is None
+    asked = admin.last_bot_message
+    assert asked is not None and "КК.АА" in asked.text
+    await admin.send("32.13")
+    assert "Күн түсініксіз" in (await admin.next_message()).text
+    await admin.send("15.10")
+    assert "2.4: мерзімі — 15 қазан." in (await admin.next_message()).text
+    async with kenes.pool() as session:
+        plan = await effective_plan(session, kenes.plan)
+    assert plan.item("2.4").timing == (FixedDate(month=10, day=15),)

@@ -585,3 +585,31 @@ def test_seed_plan_whole_year(
     assert {s.ref for s in seed.sessions} == {o.ref for o in found if o.kind == "session"}
     refs = {r for r, _ in unscheduled(seed)}
     assert {"3.1", "3.2", "3.5"} <= refs
+
+
+def test_the_first_occurrence_of_a_key_wins_even_outside_the_period(cal: SchoolCalendar) -> None:
+    # Two rules giving the same key ("1.9@2026-09"): the first one's stands for the key, so a
+    # period holding only the second one's due gets neither (occurrences() decides before it
+    # builds an occurrence, and must decide as the whole year does).
+    both = item(
+        "1.9",
+        "қыркүйек, ай сайын 5-не дейін",
+        timing=[{"kind": "months", "months": [9]}, {"kind": "monthly", "by_day": 5}],
+    )
+    plan = small_plan().model_copy(
+        update={"sections": (Section(number=1, title="Бөлім", items=(both,)),), "sessions": ()}
+    )
+    year = [o for o in occurrences(plan, cal, *YEAR) if o.key == "1.9@2026-09"]
+    assert [o.rule for o in year] == ["months"] and year[0].due.date() == date(2026, 9, 30)
+    assert occurrences(plan, cal, date(2026, 9, 1), date(2026, 9, 10)) == []
+
+
+def test_task_occurrences_are_built_in_the_fields_order() -> None:
+    # bot.core.schedule._task_occurrences builds Occurrence positionally (for speed).
+    from dataclasses import fields
+
+    assert [f.name for f in fields(Occurrence)] == [
+        "key", "ref", "item_ref", "title", "kind", "rule", "window_start", "due", "people",
+        "groups", "responsible_names", "reminders", "agenda", "checklist", "date_set",
+        "provisional", "guests",
+    ]  # fmt: skip

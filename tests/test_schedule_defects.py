@@ -117,3 +117,35 @@ def test_all_year_items_are_due_after_their_review_session(year: list[Occurrence
     assert (annual.due.date(), h2.due.date()) == (date(2027, 5, 20), date(2027, 5, 25))
     assert [r.at.date() for r in h1.reminders] == [date(2026, 12, 21)]
     assert [r.at.date() for r in h2.reminders] == [date(2027, 5, 17)]
+
+
+@pytest.mark.parametrize(
+    ("lang", "task_line", "agenda_line"),
+    [
+        (
+            "kk",
+            "Қонақтар — оларды шақырып, қарсы алыңыз: Хромтау аудандық ІІБ қызметкерлері",
+            "2. Кешкі рейдтердің нәтижелері. — Муканова А.Ж. "
+            "(қонақтар: Хромтау аудандық ІІБ қызметкерлері)",
+        ),
+        (
+            "ru",
+            "Гости — пригласите и встретьте их: Сотрудники ОП Хромтауского района",
+            "2. Кешкі рейдтердің нәтижелері. — Муканова А.Ж. "
+            "(гости: Сотрудники ОП Хромтауского района)",
+        ),
+    ],
+)
+def test_the_hosts_reminder_names_the_guests_in_the_readers_language(
+    year: list[Occurrence], seed: Plan, lang: str, task_line: str, agenda_line: str
+) -> None:
+    from bot.scheduler.planner import Intent, Roster
+    from bot.services.tasks import render_session, render_task
+
+    roster = Roster(seed, [], [])
+    lecture = one(year, "3.4.3@2026-11")
+    text = render_task(lang, lecture, person_id=1, roster=roster)
+    assert task_line in text.splitlines()
+    council3 = one(year, "council-3@2026-2027")
+    intent = Intent("k", "week_before", 1, 1, lang, council3.due, False, occurrence=council3)
+    assert agenda_line in render_session(lang, intent, plan=seed).splitlines()

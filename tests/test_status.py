@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.core.overrides import PlanOverrides, apply_overrides, timing_choice
 from bot.core.roles import Role
 from bot.core.schedule import occurrences
 from bot.services.staff import members_of
@@ -46,6 +47,26 @@ def test_nothing_reported_means_everything_past_is_overdue() -> None:
     # 1.6 ("sessions monthly") is left to the sessions themselves.
     refs = {line.ref for s in status.sections for line in s.overdue + s.coming}
     assert "1.6" not in refs
+
+
+def test_defect_item_2_4_without_timing_is_named_in_its_section_until_it_has_one() -> None:
+    """#13: 2.4 (an empty When cell) no longer vanishes from /status."""
+    status = _status()
+    assert [s.undated for s in status.sections if s.undated] == [
+        [("2.4", seed_plan().item("2.4").title)]
+    ]
+    text = "\n".join(render_status("ru", status, seed_calendar()))
+    assert (
+        "❔ 2.4 Құқықбұзушылықтың алдын алу айлығын өткізу: — без даты: срок задаёт "
+        "администратор (/plan)"
+    ) in text.splitlines()
+    kk = "\n".join(render_status("kk", status, seed_calendar()))
+    assert "мерзімі жоқ: әкімші белгілейді (/plan)" in kk
+    fixed = apply_overrides(seed_plan(), PlanOverrides(timing={"2.4": timing_choice("monthly")}))
+    dated = compute_status(
+        fixed, seed_calendar(), NOW, people=_people(), accounts=(), done=(), sessions=[]
+    )
+    assert not any(s.undated for s in dated.sections)
 
 
 def test_work_due_before_kenes_was_in_use_is_not_overdue() -> None:

@@ -56,6 +56,9 @@ def add_schedule_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
         "--calendar", type=Path, help="calendar year file (default: the current year's)"
     )
     calendar.set_defaults(handler=_calendar)
+    from bot.cli.calendar_new import add_calendar_new_command
+
+    add_calendar_new_command(calendar)
 
 
 def _plan_in_use() -> Path:

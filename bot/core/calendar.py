@@ -453,4 +453,10 @@ def find_calendar(directory: str | Path, today: date) -> Path:
     for start, _end, file in years:
         if start > today:
             return file
-    raise CalendarError(str(directory), "", f"no school-year file covers {today} or later")
+    first = today.year if today.month >= 8 else today.year - 1
+    raise CalendarError(
+        str(directory),
+        "",
+        f"no school-year file covers {today} or later "
+        f"(write one: python -m bot calendar new {first}-{first + 1})",
+    )

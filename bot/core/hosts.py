@@ -9,6 +9,8 @@ the social pedagogue, else any deputy director, else the chair.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.core.plan import Person, Plan, Responsible
 from bot.core.roles import Role
 
@@ -59,10 +61,49 @@ def host_of(plan: Plan, resp: Responsible) -> tuple[str, ...]:
     return resp.host or default_host(plan)
 
 
-def guest_names(plan: Plan, resp: Responsible) -> tuple[str, ...]:
-    """The external people and groups of `resp`, by name (groups by their Kazakh name)."""
+def guest_names(plan: Plan, resp: Responsible, lang: str = "kk") -> tuple[str, ...]:
+    """The external people and groups of `resp`, by name (groups in `lang`, Kazakh else)."""
     people = {p.key: p for p in plan.people}
     groups = {g.key: g for g in plan.groups}
     names = [people[k].name for k in resp.people if k in people]
-    names += [groups[k].names.kk for k in resp.groups if k in groups]
+    names += [
+        groups[k].names.ru if lang == "ru" else groups[k].names.kk
+        for k in resp.groups
+        if k in groups
+    ]
     return tuple(names)
+
+
+@dataclass(frozen=True, slots=True)
+class Hosted:
+    """Something in the plan whose people are all external, so a school host answers for it:
+    an item, a sub-item with its own people, or a session's agenda point ("council-3.2")."""
+
+    ref: str
+    title: str
+    responsible: Responsible
+
+
+def hosted(plan: Plan) -> list[Hosted]:
+    """Everything a school host answers for, in plan order (the refs a "host" override may
+    name; see `bot.core.overrides`)."""
+    out: list[Hosted] = []
+    for item in plan.items():
+        if external_only(plan, item.responsible):
+            out.append(Hosted(item.ref, item.title, item.responsible))
+        for sub in item.subitems:
+            if sub.responsible is not None and external_only(plan, sub.responsible):
+                out.append(Hosted(sub.ref, sub.title, sub.responsible))
+    for session in plan.sessions:
+        for point in session.agenda:
+            if external_only(plan, point.reporters):
+                out.append(Hosted(f"{session.ref}.{point.number}", point.title, point.reporters))
+    return out
+
+
+def guests_of(plan: Plan, ref: str, lang: str = "kk") -> tuple[str, ...]:
+    """The guests of the hosted item, sub-item or agenda point `ref`, named in `lang`."""
+    for found in hosted(plan):
+        if found.ref == ref:
+            return guest_names(plan, found.responsible, lang)
+    return ()

@@ -244,6 +244,16 @@ class _Context:
         self._guests: dict[Responsible, tuple[str, ...]] = {}
         self.session_days: list[date] = []  # the plan sessions' days, in order
         self.reviewed: dict[str, list[date]] = {}  # item ref -> days of sessions reviewing it
+        self.claimed: set[str] = set()  # keys given out: the first occurrence of a key wins
+
+    def claim(self, key: str, due: datetime) -> bool:
+        """Whether an occurrence under `key` due at `due` is kept: its key is new (the first
+        one wins, in the period or not) and it is due in start..end. Checked before the
+        occurrence is built, so the ones outside the period cost nothing."""
+        if key in self.claimed:
+            return False
+        self.claimed.add(key)
+        return self.start <= due.date() <= self.end
 
     def working_day(self, d: date) -> tuple[date, tuple[str, ...]]:
         """`d` if it is a working day, else the nearest earlier one, marked as moved."""
@@ -497,23 +507,16 @@ def _task_occurrences(
         for period in ctx.periods(rule):
             if reviews and rule.kind != "all_year":
                 period = ctx.before_review(period, reviews)
+            key = f"{ref}@{period.suffix}"
+            if not ctx.claim(key, period.due):
+                continue
+            # Positional: keywords cost a sixth of the whole year on a 300-item plan; the
+            # order is Occurrence's own (tests/test_schedule.py checks it).
             yield Occurrence(
-                key=f"{ref}@{period.suffix}",
-                ref=ref,
-                item_ref=item_ref,
-                title=title,
-                kind="task",
-                rule=rule.kind,
-                window_start=period.window_start,
-                due=period.due,
-                people=people,
-                groups=groups,
-                responsible_names=names,
-                reminders=period.reminders if remind else (),
-                checklist=checklist,
-                provisional=period.provisional,
-                guests=guests,
-            )
+                key, ref, item_ref, title, "task", rule.kind, period.window_start, period.due,
+                people, groups, names, period.reminders if remind else (), (), checklist, True,
+                period.provisional, guests,
+            )  # fmt: skip
 
 
 def _item_occurrences(ctx: _Context, item: Item) -> Iterator[Occurrence]:
@@ -632,7 +635,7 @@ def occurrences(
         raise ValueError(f"the period ends ({end}) before it starts ({start})")
     ctx = _Context(plan, calendar, policy, start, end)
     times = session_times or {}
-    found: dict[str, Occurrence] = {}
+    found: list[Occurrence] = []
     sessions: list[Occurrence] = []
     for session in plan.sessions:  # first: the all-year deadlines follow the review sessions
         held = _session_occurrence(ctx, session, times)
@@ -645,13 +648,11 @@ def occurrences(
     ctx.session_days.sort()
     for section in plan.sections:
         for item in section.items:
-            for occ in _item_occurrences(ctx, item):
-                found.setdefault(occ.key, occ)
-    for held in sessions:
-        found.setdefault(held.key, held)
-    result = [o for o in found.values() if start <= o.due.date() <= end]
-    result.sort(key=lambda o: (o.due, ref_sort_key(o.ref), o.key))
-    return result
+            found.extend(_item_occurrences(ctx, item))
+    found.extend(held for held in sessions if ctx.claim(held.key, held.due))
+    numbers = {ref: ref_sort_key(ref) for ref in {o.ref for o in found}}  # once per number
+    found.sort(key=lambda o: (o.due, numbers[o.ref], o.key))
+    return found
 
 
 def _why_not(timing: Sequence[TimingRule] | None) -> str | None:

@@ -7,18 +7,17 @@ from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.callbacks import AssignAction, AssignCb
 from bot.clock import Clock
 from bot.core.assign import assignable_refs
 from bot.core.plan import Plan, Responsible, describe_responsible
-from bot.core.roles import Role
 from bot.escape import quote
 from bot.filters import HasPerm, Inline, PrivateChat
 from bot.permissions import Perm
 from bot.services.assignments import effective_plan, reassign
+from bot.services.staff import school_staff
 from bot.states import AssignForm
 from bot.texts import t
 from db.models import Person
@@ -39,13 +38,6 @@ def router_factory() -> Router:
         save, AssignForm.people, AssignCb.filter(F.action == AssignAction.SAVE)
     )
     return router
-
-
-async def _staff(session: AsyncSession) -> list[Person]:
-    people = (
-        await session.exec(select(Person).where(col(Person.active)).order_by(col(Person.name)))
-    ).all()
-    return [p for p in people if Role.EXTERNAL not in p.roles]
 
 
 def _keyboard(lang: str, staff: list[Person], chosen: set[str]) -> InlineKeyboardMarkup:
@@ -98,7 +90,7 @@ async def _open(
         await message.answer(t(lang, "assign_bad_ref", ref=quote(ref)))
         return
     resp = _responsible(current, ref)
-    staff = await _staff(session)
+    staff = await school_staff(session)
     chosen = set(resp.people)
     await state.set_state(AssignForm.people)
     await state.update_data(ref=ref, people=sorted(chosen), before=list(resp.people))
@@ -141,7 +133,7 @@ async def toggle(
     await state.update_data(people=sorted(chosen))
     if isinstance(query.message, Message):
         await query.message.edit_reply_markup(
-            reply_markup=_keyboard(lang, await _staff(session), chosen)
+            reply_markup=_keyboard(lang, await school_staff(session), chosen)
         )
     await query.answer()
 
@@ -160,7 +152,7 @@ async def save(
     if not keys:
         await query.answer(t(lang, "assign_empty"), show_alert=True)
         return
-    chosen = [p for p in await _staff(session) if p.key in keys]
+    chosen = [p for p in await school_staff(session) if p.key in keys]
     await reassign(
         session, data["ref"], chosen, by=person, now=clock.now(), before=data.get("before", [])
     )

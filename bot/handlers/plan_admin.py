@@ -1,6 +1,7 @@
 """The plan in the chat, for admins: a school's plan file sent to the bot is read, reviewed in
 one message, its undated items get a timing by buttons, and a confirm makes it the plan in use;
-`/plan` lists the items of the plan in use that have no date and sets their timing (stored
+`/plan` lists the items of the plan in use that have no date and sets their timing, and the
+items whose people are all external with their school host, who can be changed (both stored
 beside the plan, `plan_override`). Behind `HasPerm(Perm.MANAGE_STAFF)`; audited.
 """
 
@@ -24,8 +25,10 @@ from bot.callbacks import PlanAction, PlanCb
 from bot.clock import Clock
 from bot.config import Settings
 from bot.core.calendar import SchoolCalendar
+from bot.core.hosts import Hosted, guest_names, host_of, hosted
 from bot.core.overrides import TIMING_CHOICES, needs_timing, timing_choice
 from bot.core.plan import Plan, PlanError, parse_plan
+from bot.core.roles import Role
 from bot.core.yearroll import roll_years
 from bot.escape import quote
 from bot.filters import HasPerm, Inline, PrivateChat
@@ -38,6 +41,7 @@ from bot.services import plan_overrides
 from bot.services.assignments import effective_plan
 from bot.services.plan_import import adopt_plan
 from bot.services.sessions import parse_day
+from bot.services.staff import school_staff
 from bot.states import PlanForm
 from bot.texts import t
 from db.models import Person
@@ -46,6 +50,8 @@ log = logging.getLogger(__name__)
 MESSAGE_MAX = 3800
 CAPTION_MAX = 1000
 FIX_BUTTONS = 12
+HOST_BUTTONS = 30
+STAFF_BUTTONS = 90  # Telegram shows up to 100 buttons
 
 
 class PlanFile(Filter):
@@ -71,6 +77,8 @@ def router_factory() -> Router:
     router.callback_query.register(pick, PlanCb.filter(F.action == PlanAction.PICK))
     router.callback_query.register(confirm, PlanCb.filter(F.action == PlanAction.CONFIRM))
     router.callback_query.register(cancel, PlanCb.filter(F.action == PlanAction.CANCEL))
+    router.callback_query.register(host_pick, PlanCb.filter(F.action == PlanAction.HOST))
+    router.callback_query.register(host_set, PlanCb.filter(F.action == PlanAction.HOST_SET))
     return router
 
 
@@ -372,18 +380,26 @@ async def cancel(query: CallbackQuery, state: FSMContext, lang: str) -> None:
     await query.answer()
 
 
-# --- /plan: the plan in use, items without a date ----------
+# --- /plan: the plan in use: items without a date, items a school host answers for ----------
+
+
+def _names(plan: Plan, keys: tuple[str, ...], lang: str) -> str:
+    people = {p.key: p.name for p in plan.people}
+    return ", ".join(people.get(k, k) for k in keys) or t(lang, "dash")
+
+
+def _short(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 async def undated(message: Message, session: AsyncSession, lang: str, plan: Plan) -> None:
     current = await effective_plan(session, plan)
     missing = needs_timing(current)
-    if not missing:
-        await message.answer(t(lang, "plan_all_dated"))
-        return
-    lines = [t(lang, "plan_no_dates")]
+    hosts = hosted(current)
+    lines = [t(lang, "plan_no_dates") if missing else t(lang, "plan_all_dated")]
     lines += [
-        f"• <b>{quote(ref)}</b> {quote(' '.join(title.split())[:120])} — {t(lang, 'rule_missing')}"
+        f"• <b>{quote(ref)}</b> {quote(_short(title, 120))} — {t(lang, 'rule_missing')}"
         for ref, title in missing
     ]
     builder = InlineKeyboardBuilder()
@@ -392,5 +408,85 @@ async def undated(message: Message, session: AsyncSession, lang: str, plan: Plan
             text=t(lang, "btn_plan_fix", ref=ref),
             callback_data=PlanCb(action=PlanAction.SET, ref=ref),
         )
+    if hosts:
+        lines += ["", t(lang, "plan_hosted")]
+        for shown, h in enumerate(hosts):
+            line = t(
+                lang,
+                "plan_hosted_line",
+                ref=quote(h.ref),
+                title=quote(_short(h.title, 60)),
+                guests=quote(", ".join(guest_names(current, h.responsible, lang))),
+                host=quote(_names(current, host_of(current, h.responsible), lang)),
+            )
+            if len("\n".join([*lines, line])) > MESSAGE_MAX or shown == HOST_BUTTONS:
+                lines.append(t(lang, "plan_more", count=len(hosts) - shown))
+                break
+            lines.append(line)
+            builder.button(
+                text=t(lang, "btn_plan_host", ref=h.ref),
+                callback_data=PlanCb(action=PlanAction.HOST, ref=h.ref),
+            )
     builder.adjust(1)
     await message.answer("\n".join(lines), reply_markup=builder.as_markup())
+
+
+def _hosted_one(plan: Plan, ref: str) -> Hosted | None:
+    return next((h for h in hosted(plan) if h.ref == ref), None)
+
+
+async def host_pick(
+    query: CallbackQuery, callback_data: PlanCb, session: AsyncSession, lang: str, plan: Plan
+) -> None:
+    """The staff to choose the host from, the current one marked."""
+    current = await effective_plan(session, plan)
+    found = _hosted_one(current, callback_data.ref)
+    if found is None:
+        await query.answer(t(lang, "stale_button"), show_alert=True)
+        return
+    now = host_of(current, found.responsible)
+    builder = InlineKeyboardBuilder()
+    for person in (await school_staff(session))[:STAFF_BUTTONS]:
+        mark = "☑️ " if person.key in now else ""
+        builder.button(
+            text=f"{mark}{person.name}"[:60],
+            callback_data=PlanCb(action=PlanAction.HOST_SET, ref=found.ref, arg=str(person.id)),
+        )
+    builder.adjust(2)
+    assert isinstance(query.message, Message)
+    await query.message.answer(
+        t(
+            lang,
+            "plan_pick_host",
+            ref=quote(found.ref),
+            title=quote(_short(found.title, 200)),
+            guests=quote(", ".join(guest_names(current, found.responsible, lang))),
+            host=quote(_names(current, now, lang)),
+        ),
+        reply_markup=builder.as_markup(),
+    )
+    await query.answer()
+
+
+async def host_set(
+    query: CallbackQuery,
+    callback_data: PlanCb,
+    session: AsyncSession,
+    clock: Clock,
+    lang: str,
+    person: Person,
+    plan: Plan,
+) -> None:
+    current = await effective_plan(session, plan)
+    found = _hosted_one(current, callback_data.ref)
+    chosen = (
+        await session.get(Person, int(callback_data.arg)) if callback_data.arg.isdigit() else None
+    )
+    if found is None or chosen is None or not chosen.active or Role.EXTERNAL in chosen.roles:
+        await query.answer(t(lang, "stale_button"), show_alert=True)
+        return
+    await plan_overrides.set_host(session, found.ref, [chosen.key], by=person, now=clock.now())
+    log.info("host of %s set to person %s", found.ref, chosen.id)
+    await show(
+        query, t(lang, "plan_host_set", ref=quote(found.ref), host=quote(chosen.name)), None
+    )

@@ -24,6 +24,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from aiogram.types import InlineKeyboardMarkup
@@ -35,6 +36,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
+from bot.config import CALENDAR_DIR
 from bot.core.calendar import SchoolCalendar
 from bot.core.plan import Plan
 from bot.core.schedule import DEFAULT_POLICY, ReminderPolicy
@@ -70,6 +72,7 @@ class AppContext:
     policy: ReminderPolicy = DEFAULT_POLICY
     config: PlannerConfig = DEFAULT_CONFIG
     wake: Callable[[], None] | None = None  # the outbox sender's wake-up
+    calendar_dir: Path | None = None  # the year files: next year's is checked in August
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     running: set[asyncio.Task[None]] = field(default_factory=set)  # ticks started by the clock
 
@@ -118,6 +121,8 @@ async def tick(ctx: AppContext, now: datetime) -> TickResult:
                 session, ctx, due.escalations, due.summary_to, roster, now
             )
             result.enqueued += bool(result.escalated) * len(due.summary_to)
+        if ctx.calendar_dir is not None:
+            result.enqueued += await _calendar_warning(session, ctx, ctx.calendar_dir, roster, now)
         await session.commit()
     if result.enqueued:
         log.info(
@@ -187,7 +192,7 @@ def _render(
         person = roster.by_id.get(intent.person_id)
         # Flagged cases (ids and class, never a name) only for those who may read the cards.
         shown = cases if person is not None and can(person.roles, Perm.READ_ALL_INCIDENTS) else ()
-        text = tasks.render_session(lang, intent, place, shown)
+        text = tasks.render_session(lang, intent, place, shown, roster.plan)
         if intent.kind == "set_date" and number.isdigit():
             return text, set_date_kb(lang, int(number))  # straight to the day picker
         return text, None
@@ -243,6 +248,31 @@ async def _summary(
     return len(fresh)
 
 
+async def _calendar_warning(
+    session: AsyncSession, ctx: AppContext, directory: Path, roster: Roster, now: datetime
+) -> int:
+    """In August, once per admin: next year's calendar file is missing (see
+    `bot.scheduler.calendar_check`)."""
+    from bot.scheduler import calendar_check
+    from bot.texts import t
+
+    year = calendar_check.year_to_check(now.astimezone(ctx.calendar.tz), ctx.policy)
+    if year is None:
+        return 0
+    intents = calendar_check.warning_intents(year, roster, now)
+    known = await _existing(session, [i.dedup_key for i in intents])
+    fresh = [i for i in intents if i.dedup_key not in known]
+    if not fresh or not calendar_check.calendar_missing(directory, year):
+        return 0
+    sent = 0
+    for intent in fresh:
+        text = t(intent.lang, "calendar_missing", year=year)
+        sent += await _enqueue(session, intent, text, None, now)
+    if sent:
+        log.info("calendar %s missing: %d admins told", year, sent)
+    return sent
+
+
 async def _cant_reasons(session: AsyncSession, keys: list[str]) -> dict[tuple[str, int], str]:
     rows = (
         await session.exec(
@@ -290,12 +320,15 @@ def create_scheduler(ctx: AppContext, clock: Clock) -> AsyncIOScheduler:
 
 async def start(dispatcher: Any, **data: Any) -> None:
     """Dispatcher startup: build the context, start the scheduler, tick once now."""
+    settings = data.get("settings")
+    calendar_path = getattr(settings, "calendar_path", None)
     ctx = AppContext(
         session_pool=data["session_pool"],
         plan=data["plan"],
         calendar=data["calendar"],
         policy=data.get("reminder_policy") or DEFAULT_POLICY,
         wake=lambda: _wake(dispatcher),
+        calendar_dir=calendar_path.parent if calendar_path is not None else CALENDAR_DIR,
     )
     clock: Clock = data["clock"]
     dispatcher["app_context"] = ctx

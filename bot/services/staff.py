@@ -317,6 +317,15 @@ async def list_staff(session: AsyncSession, now: datetime) -> list[StaffRow]:
     return rows
 
 
+async def school_staff(session: AsyncSession) -> list[Person]:
+    """The active people of the school (not the external ones), by name: whom an item can be
+    given to."""
+    people = (
+        await session.exec(select(Person).where(col(Person.active)).order_by(col(Person.name)))
+    ).all()
+    return [p for p in people if Role.EXTERNAL not in p.roles]
+
+
 async def state_of(session: AsyncSession, person: Person, now: datetime) -> StaffState:
     """One person's state, without reading the whole staff list."""
     account = (await session.exec(select(Account).where(Account.person_id == person.id))).first()

@@ -13,7 +13,8 @@ Counting, per section of the plan:
 * **coming**: not done, due within `COMING` from now.
 
 Items without reminders (1.6: "sessions monthly", which the sessions themselves stand for) and
-items nobody in the database answers for (external groups only) are left out.
+items nobody in the database answers for (external groups only) are left out. Items without a
+timing (2.4) are listed in their section as "no date" until an admin sets one (/plan).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.calendar import SchoolCalendar
+from bot.core.overrides import needs_timing
 from bot.core.plan import Plan, Responsible
 from bot.core.roles import Role
 from bot.core.schedule import DEFAULT_POLICY, ReminderPolicy, occurrences
@@ -67,6 +69,7 @@ class SectionStatus:
     done: int = 0
     overdue: list[ItemLine] = field(default_factory=list)
     coming: list[ItemLine] = field(default_factory=list)
+    undated: list[tuple[str, str]] = field(default_factory=list)  # (ref, title): no timing
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +153,9 @@ def compute_status(
             section.overdue.append(line)
         elif occ.due <= now + coming:
             section.coming.append(line)
+    item_of = {sub.ref: i.ref for i in plan.items() for sub in i.subitems}
+    for ref, title in needs_timing(plan):  # 2.4: no date, never silently left out
+        sections[section_of[item_of.get(ref, ref)]].undated.append((ref, title))
     for section in sections.values():
         section.overdue.sort(key=lambda x: x.due, reverse=True)  # the freshest first
         section.coming.sort(key=lambda x: x.due)
@@ -297,6 +303,10 @@ def render_status(
                 )
             if len(items) > MAX_LINES:
                 lines.append(t(lang, "st_more", n=len(items) - MAX_LINES))
+        lines += [
+            t(lang, "st_undated_line", ref=quote(ref), title=quote(_short(title)))
+            for ref, title in s.undated
+        ]
         blocks.append("\n".join(lines))
 
     planned_held = len(status.held) - status.extraordinary_held

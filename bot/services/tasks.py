@@ -22,6 +22,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.calendar import SchoolCalendar
+from bot.core.hosts import guests_of
 from bot.core.plan import Plan
 from bot.core.schedule import DEFAULT_POLICY, Occurrence, ReminderPolicy, occurrences
 from bot.escape import quote
@@ -198,8 +199,13 @@ def occurrences_around(
     if found is None:
         start, end = today - back, today + ahead
         lo, hi = calendar.span
-        found = occurrences(
-            plan, calendar, max(start, lo), min(end, hi), policy, overrides.session_times
+        # Past the calendar's year (August, next year's file not read yet): nothing to plan.
+        found = (
+            occurrences(
+                plan, calendar, max(start, lo), min(end, hi), policy, overrides.session_times
+            )
+            if max(start, lo) <= min(end, hi)
+            else []
         )
         found += [o for o in overrides.extra if start <= o.due.date() <= end]
         found.sort(key=lambda o: o.due)
@@ -449,6 +455,9 @@ def render_task(
     others = [n for n in occ.responsible_names if me is None or n != me.name]
     if others:
         lines.append(t(lang, "task_shared", names=quote(", ".join(others))))
+    if occ.guests:  # the item names only people from outside: the host invites them
+        guests = guests_of(roster.plan, occ.ref, lang) or occ.guests
+        lines.append(t(lang, "task_guests", names=quote(", ".join(guests))))
     if done is not None and done[1] > 1:
         lines.append(t(lang, "task_progress", done=done[0], total=done[1]))
     if state is not None and state.status is not None:
@@ -479,6 +488,7 @@ def render_session(
     intent: Intent,
     place: str | None = None,
     cases: Sequence[CouncilCase] = (),
+    plan: Plan | None = None,
 ) -> str:
     occ = intent.occurrence
     assert occ is not None
@@ -507,9 +517,11 @@ def render_session(
         lines += ["", t(lang, "session_agenda")]
         for line in occ.agenda:
             reporters = quote(", ".join(line.reporters))
-            lines.append(
-                f"{line.number}. {quote(line.title)}" + (f" — {reporters}" * bool(reporters))
-            )
+            text = f"{line.number}. {quote(line.title)}" + (f" — {reporters}" * bool(reporters))
+            if line.guests:
+                names = guests_of(plan, f"{occ.ref}.{line.number}", lang) if plan else ()
+                text += t(lang, "session_guests", names=quote(", ".join(names or line.guests)))
+            lines.append(text)
     if cases and intent.kind != "set_date":
         lines += ["", t(lang, "session_cases")]
         for case in cases:

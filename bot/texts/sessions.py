@@ -216,6 +216,10 @@ TEXTS: dict[str, dict[str, str | dict[str, str]]] = {
         "ru": "🔜 {ref} {title} — {date}, {done}/{total}",
     },
     "st_more": {"kk": "… тағы {n}", "ru": "… и ещё {n}"},
+    "st_undated_line": {
+        "kk": "❔ {ref} {title} — мерзімі жоқ: әкімші белгілейді (/plan)",
+        "ru": "❔ {ref} {title} — без даты: срок задаёт администратор (/plan)",
+    },
     "st_sessions": {
         "kk": "<b>Кеңес отырыстары</b>: өтті {held} / {total}{extra}",
         "ru": "<b>Заседания совета</b>: проведено {held} из {total}{extra}",

@@ -69,6 +69,11 @@ TEXTS: dict[str, dict[str, str | dict[str, str]]] = {
         "ru": "<i>Это напоминание пришло с опозданием: бот временно не работал.</i>",
     },
     "task_shared": {"kk": "Бірге жауапты: {names}", "ru": "Вместе с вами: {names}"},
+    "task_guests": {
+        "kk": "Қонақтар — оларды шақырып, қарсы алыңыз: {names}",
+        "ru": "Гости — пригласите и встретьте их: {names}",
+    },
+    "session_guests": {"kk": " (қонақтар: {names})", "ru": " (гости: {names})"},
     "task_progress": {"kk": "Орындағандар: {done}/{total}", "ru": "Выполнили: {done}/{total}"},
     "task_checklist": {"kk": "Құрамы:", "ru": "Что входит:"},
     "task_state_done": {"kk": "✅ Орындалды", "ru": "✅ Выполнено"},
