@@ -50,6 +50,7 @@ def create_dispatcher(
 ) -> Dispatcher:
     from bot.handlers import get_routers
     from bot.lifecycle import (
+        finish_updates,
         on_shutdown,
         on_startup,
         start_outbox,
@@ -57,7 +58,7 @@ def create_dispatcher(
         stop_outbox,
         stop_scheduler,
     )
-    from bot.middlewares import AccessMiddleware, DbSessionMiddleware
+    from bot.middlewares import AccessMiddleware, DbSessionMiddleware, InFlightUpdates
 
     dp = Dispatcher(
         storage=storage or MemoryStorage(),
@@ -68,10 +69,14 @@ def create_dispatcher(
         clock=clock,
         **extra,
     )
+    in_flight = InFlightUpdates()
+    dp["in_flight"] = in_flight
+    dp.update.outer_middleware(in_flight)  # first: a stop waits for what is in flight
     dp.update.outer_middleware(DbSessionMiddleware(session_pool))
     dp.update.outer_middleware(AccessMiddleware())
     dp.include_routers(*get_routers())
     dp.startup.register(on_startup)
+    dp.shutdown.register(finish_updates)  # first: answers still go out, then the rest stops
     dp.shutdown.register(on_shutdown)
     dp.startup.register(start_outbox)
     dp.startup.register(start_scheduler)

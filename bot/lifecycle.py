@@ -43,6 +43,17 @@ async def on_startup(bot: Bot, session_pool: async_sessionmaker[AsyncSession], p
         log.warning("could not set the commands menu: %s", exc.message)
 
 
+UPDATE_GRACE_S = 10.0
+
+
+async def finish_updates(dispatcher: Dispatcher) -> None:
+    """Let the updates being handled finish before the bot's session closes (see
+    `bot.middlewares.InFlightUpdates`)."""
+    in_flight = dispatcher.workflow_data.get("in_flight")
+    if in_flight is not None:
+        await in_flight.drain(UPDATE_GRACE_S)
+
+
 async def on_shutdown() -> None:
     log.info("stopped")
 
