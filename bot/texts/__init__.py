@@ -331,7 +331,13 @@ def role_name(lang: str, role: str) -> str:
     return t(lang, key) if key in TEXTS else role
 
 
-FEATURE_TEXT_MODULES = ("bot.texts.tasks", "bot.texts.sessions", "bot.texts.incidents")
+FEATURE_TEXT_MODULES = (
+    "bot.texts.tasks",
+    "bot.texts.sessions",
+    "bot.texts.incidents",
+    "bot.texts.config",
+    "bot.texts.privacy",
+)
 
 
 def _merge_feature_texts() -> None:
