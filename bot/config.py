@@ -88,8 +88,12 @@ DATA_DIR = Path("data")  # beside the database, or this (relative to the working
 def sqlite_path(database_url: str) -> Path | None:
     """The file behind an SQLite URL, or None (a server, memory, a URI filename)."""
     from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
 
-    url = make_url(database_url)
+    try:
+        url = make_url(database_url)
+    except (ArgumentError, ValueError):
+        return None
     database = url.database
     if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
         return None

@@ -32,11 +32,10 @@ def _check_config(args: argparse.Namespace) -> int:
         print(f"  {name}={value}")
     settings = checked.settings
     print()
-    try:
-        db = sqlite_path(settings.database_url)
-    except ValueError:
-        db = None
-    if db is not None:
+    db = sqlite_path(settings.database_url)
+    if any(p.setting == "DATABASE_URL" for p in checked.problems):
+        print("Database:    see DATABASE_URL below")
+    elif db is not None:
         state = f"{db.stat().st_size:,} bytes" if db.is_file() else "will be created at start"
         print(f"Database:    {_abs(db)} ({state})")
     else:
