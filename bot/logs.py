@@ -156,17 +156,21 @@ class SafeFormatter(logging.Formatter):
         # A copy: other handlers (pytest's capture, say) keep the record as it was.
         safe = logging.makeLogRecord(record.__dict__)
         safe.exc_text = None
+        # An exception as an argument: its safe message (the line names the type already,
+        # as aiogram's "Failed to fetch updates - %s: %s" does).
         if isinstance(safe.args, tuple):
-            safe.args = tuple(
-                describe(a) if isinstance(a, BaseException) else a for a in safe.args
-            )
+            safe.args = tuple(_argument(a) for a in safe.args)
         elif isinstance(safe.args, dict):
-            safe.args = {
-                k: describe(v) if isinstance(v, BaseException) else v for k, v in safe.args.items()
-            }
+            safe.args = {k: _argument(v) for k, v in safe.args.items()}
         if isinstance(safe.msg, BaseException):
             safe.msg = describe(safe.msg)
         return redact(super().format(safe), self.secrets)
+
+
+def _argument(value: object) -> object:
+    if isinstance(value, BaseException):
+        return safe_message(type(value), str(value)) or type(value).__name__
+    return value
 
 
 class LibraryFloor(logging.Filter):
