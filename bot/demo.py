@@ -380,7 +380,10 @@ def add_demo_command(sub: Any) -> None:
 
 
 def _run_demo(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
+    from bot.logs import configure_logging
+
+    if not logging.getLogger().handlers:  # as basicConfig: a host's logging is left alone
+        configure_logging(logging.ERROR, TZ)
     result = asyncio.run(play_demo(args.lang))
     sys.stdout.write(result.render() + "\n")
     return 0

@@ -40,7 +40,7 @@ async def on_startup(bot: Bot, session_pool: async_sessionmaker[AsyncSession], p
                     bot, account.chat_id, str(account.language), person.roles
                 )
     except TelegramAPIError as exc:
-        log.warning("could not set the commands menu: %s", exc.message)
+        log.warning("could not set the commands menu: %s", exc)
 
 
 UPDATE_GRACE_S = 10.0
