@@ -31,6 +31,9 @@ def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
         session = AiohttpSession()
         if settings.telegram_api_url.rstrip("/") != TELEGRAM_API_URL:
             session.api = TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/"))
+    from bot.protect import ProtectRequests
+
+    session.middleware(ProtectRequests())  # notes, cards, the register: protect_content
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,
@@ -60,6 +63,11 @@ def create_dispatcher(
     )
     from bot.middlewares import AccessMiddleware, DbSessionMiddleware, InFlightUpdates
 
+    if "attachment_store" not in extra:  # files attached to notes, kept by the school
+        from bot.config import attachments_folder
+        from bot.services.attachments import AttachmentStore
+
+        extra["attachment_store"] = AttachmentStore(attachments_folder(settings))
     dp = Dispatcher(
         storage=storage or MemoryStorage(),
         settings=settings,
