@@ -66,15 +66,20 @@ async def start_scheduler(dispatcher: Dispatcher, **data: Any) -> None:
     scheduler = dispatcher.workflow_data.get("scheduler")
     if scheduler is not None:  # the nightly backup rides on the same APScheduler
         from bot.backup import schedule_nightly_backup
+        from bot.config import attachments_folder
+        from bot.config_check import decode_backup_key
 
         calendar = data["calendar"]
         settings = data["settings"]
+        key = settings.backup_key.get_secret_value() if settings.backup_key else None
         schedule_nightly_backup(
             scheduler,
             settings.database_url,
             calendar.tz,
             backup_dir=settings.backup_dir,
             keep=settings.backup_keep,
+            attachments_dir=attachments_folder(settings),
+            key=decode_backup_key(key) if key else None,
         )
 
 

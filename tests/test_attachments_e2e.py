@@ -250,3 +250,52 @@ async def test_note_card_and_register_screens_are_protected(kenes: Kenes) -> Non
     assert NAME not in (deputy.chat.get(notice.message_id).text or "")  # type: ignore[union-attr]
     sends = [c for c in kenes.fake.calls_to("sendMessage") if c.get("chat_id") == deputy.id]
     assert sends[-1].get("protect_content") is True
+
+
+async def test_attachments_survive_backup_wipe_and_restore(
+    kenes: Kenes, fakegram: FakeTelegram, db_url: str, clock: ManualClock, tmp_path: Any
+) -> None:
+    """The school's data, whole: a note with a photo and one with a voice note; an encrypted
+    backup; the data folder is lost; restore; a new bot shows the same files."""
+    import shutil
+
+    from bot.backup import backup_database, database_path, restore_database
+    from bot.config_check import decode_backup_key, new_backup_key
+
+    await _student(kenes)
+    pedagogue = await kenes.join("amangeldi-sm", "Сания", language_code="ru")
+    await _note_with(pedagogue, lambda: pedagogue.send_photo(PHOTO, caption="Фото"))
+    await _note_with(pedagogue, lambda: pedagogue.send_voice(VOICE), text="Голосовое")
+    await kenes.dp.stop_polling()
+    await kenes.engine.dispose()  # the bot is stopped, as the README says
+
+    key = decode_backup_key(new_backup_key())
+    db_path = database_path(db_url)
+    store = AttachmentStore(attachments_folder(kenes.settings))
+    backup = backup_database(
+        db_path, tmp_path / "backups", now=clock.now(), attachments=store, key=key
+    )
+    for suffix in ("", "-wal", "-shm"):  # the disk is lost
+        db_path.with_name(db_path.name + suffix).unlink(missing_ok=True)
+    shutil.rmtree(store.root)
+    assert not db_path.exists() and not store.root.exists()
+
+    restored = restore_database(backup, db_path, attachments=store, key=key)
+    assert restored.files == 2 and restored.encrypted
+    assert sorted(sha for sha, _path in store.all()) == sorted([_sha(PHOTO), _sha(VOICE)])
+
+    async with _another_bot(fakegram, db_url, clock, "777000:NEW-school-bot-token") as moved:
+        reader = fakegram.user(
+            id=pedagogue.id,
+            first_name="Сания",
+            language_code="ru",
+            bot="777000:NEW-school-bot-token",
+        )
+        await reader.command("/help")
+        await reader.next_message()
+        await _open(moved, reader, 1)
+        photo = reader.last_bot_message.photo
+        assert photo is not None and photo.content == PHOTO
+        await _open(moved, reader, 2)
+        voice = reader.last_bot_message.voice
+        assert voice is not None and voice.content == VOICE
