@@ -81,6 +81,16 @@ async def start_scheduler(dispatcher: Dispatcher, **data: Any) -> None:
             attachments_dir=attachments_folder(settings),
             key=decode_backup_key(key) if key else None,
         )
+        from bot.services.retention import schedule_nightly_retention
+
+        schedule_nightly_retention(  # closed cases anonymised after RETENTION_YEARS
+            scheduler,
+            data["session_pool"],
+            data["clock"],
+            calendar.tz,
+            settings.retention_years,
+            data.get("attachment_store"),
+        )
 
 
 async def start_outbox(dispatcher: Dispatcher, bot: Bot, **data: Any) -> None:
