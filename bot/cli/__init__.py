@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 def build_parser() -> argparse.ArgumentParser:
     from bot.backup import add_backup_commands
+    from bot.cli.audit import add_audit_commands
     from bot.cli.config import add_config_commands
     from bot.cli.plan import add_core_commands
     from bot.cli.staff import add_staff_commands
@@ -23,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_demo_command(sub)
     add_backup_commands(sub)
     add_config_commands(sub)
+    add_audit_commands(sub)
     return parser
 
 
