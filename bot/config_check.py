@@ -132,7 +132,12 @@ class Problem:
         from bot.texts import t
 
         kk, ru = t("kk", self.key, **self.values), t("ru", self.key, **self.values)
-        value = f"{self.setting}={self.shown}" if self.shown else f"{self.setting} (бос / пусто)"
+        if self.shown:
+            value = f"{self.setting}={self.shown}"
+        elif self.setting.isupper():
+            value = f"{self.setting} (бос / пусто)"
+        else:  # a file, not a setting
+            value = self.setting
         detail = f": {' '.join(self.detail.split())}" if self.detail else ""
         return f"{value} — {kk} / {ru}{detail}. Мысалы / например: {self.example}"
 
@@ -180,6 +185,15 @@ def check_settings(
     bad: set[str] = set()
     try:
         settings = Settings(_env_file=env_file)  # type: ignore[call-arg]
+    except UnicodeDecodeError:
+        # Saved by an editor in another encoding: nothing in it can be trusted.
+        unreadable = Problem(
+            setting=str(env_file),
+            shown="",
+            key="cfg_env_not_utf8",
+            example="BOT_TOKEN=… (UTF-8)",
+        )
+        return Checked(Settings(_env_file=None), [unreadable])  # type: ignore[call-arg]
     except ValidationError as exc:
         for error in exc.errors():
             name = str(error["loc"][0]) if error["loc"] else ""

@@ -176,6 +176,16 @@ def test_a_misspelt_name_in_env_is_reported(
     assert line.startswith("ADMIN_ID=") and "ADMIN_IDS" in line and "1001" not in line
 
 
+def test_an_env_file_in_another_encoding_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _clear(monkeypatch)
+    env = tmp_path / ".env"
+    env.write_bytes("# Мектеп боты\nBOT_TOKEN=x\n".encode("cp1251"))  # Notepad's "ANSI"
+    (line,) = check_settings(env, today=TODAY).lines()
+    assert line.startswith(f"{env} — ") and "UTF-8" in line
+
+
 def test_env_example_lists_exactly_the_settings_and_passes_once_the_token_is_in(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
