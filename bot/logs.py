@@ -49,6 +49,8 @@ LIBRARY_FLOOR: tuple[str, ...] = (
     "alembic.runtime.plugins",  # noise: a line per Alembic plugin at every start
 )
 SQL_LOGGERS: tuple[str, ...] = ("sqlalchemy.engine",)
+# Noise, not data: quiet unless LOG_LEVEL=DEBUG (the minute tick: two lines a minute).
+NOISY: tuple[str, ...] = ("apscheduler.executors.default",)
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 HIDDEN = "(message hidden)"
 
@@ -218,5 +220,8 @@ def configure_logging(
     if dev_log_sql:
         for name in SQL_LOGGERS:
             logging.getLogger(name).setLevel(logging.INFO)
+    if root.getEffectiveLevel() > logging.DEBUG:
+        for name in NOISY:
+            logging.getLogger(name).setLevel(logging.WARNING)
     logging.captureWarnings(True)
     return handler

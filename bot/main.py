@@ -74,27 +74,30 @@ async def amain(checked: Checked) -> int:
         quiet_start=time(settings.quiet_start_hour),
         quiet_end=time(settings.quiet_end_hour),
     )
-    await asyncio.to_thread(upgrade_database, settings.database_url)
-    engine = create_engine(settings.database_url, log_parameters=settings.dev_log_sql)
+    bot = create_bot(settings)
+    me = await _wait_for_telegram(bot)  # before the database: a refused token changes nothing
+    if me is None:
+        await bot.session.close()
+        print_problems([_token_rejected(checked)])
+        return 1
+    log.info("bot id %s, @%s", me.id, me.username)
     try:
-        bot = create_bot(settings)
-        me = await _wait_for_telegram(bot)
-        if me is None:
-            await bot.session.close()
-            print_problems([_token_rejected(checked)])
-            return 1
-        log.info("bot id %s, @%s", me.id, me.username)
-        dp = create_dispatcher(
-            settings=settings,
-            session_pool=create_session_pool(engine),
-            plan=checked.plan,
-            calendar=checked.calendar,
-            clock=clock,
-            reminder_policy=policy,
-        )
-        await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
+        await asyncio.to_thread(upgrade_database, settings.database_url)
+        engine = create_engine(settings.database_url, log_parameters=settings.dev_log_sql)
+        try:
+            dp = create_dispatcher(
+                settings=settings,
+                session_pool=create_session_pool(engine),
+                plan=checked.plan,
+                calendar=checked.calendar,
+                clock=clock,
+                reminder_policy=policy,
+            )
+            await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
+        finally:
+            await engine.dispose()
     finally:
-        await engine.dispose()
+        await bot.session.close()  # polling closes it too; a failed migration must as well
     return 0
 
 

@@ -10,21 +10,18 @@ the note, card and register screens is sent with protect_content.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlmodel import select
 
 from bot.callbacks import StudentAction, StudentCb
 from bot.clock import ManualClock
-from bot.config import Settings, attachments_folder
+from bot.config import attachments_folder
 from bot.services.attachments import AttachmentStore
-from db.engine import create_engine, create_session_pool
 from db.models import Incident, Student
 from fakegram import FakeTelegram
 from fakegram.chats import FakeUser
-from tests.harness import ADMIN_ID, Kenes, seed_calendar, seed_plan, tap
+from tests.harness import Kenes, kenes_app, tap
 
 NAME = "Қасымова Дариға"
 PHOTO = b"\xff\xd8\xff\xe0 a photo of the torn notebook " * 40
@@ -143,36 +140,15 @@ async def test_a_file_over_the_limit_gets_a_clear_answer_and_is_not_kept(kenes: 
     assert not kenes.fake.calls_to("getFile")  # refused from what the message said
 
 
-@asynccontextmanager
-async def _another_bot(
-    fake: FakeTelegram, db_url: str, clock: ManualClock, token: str
-) -> AsyncIterator[Kenes]:
-    """The same school on a new bot (a new token of a new bot): same database and folder."""
-    fake.add_bot(token, username="kenes_new_bot")
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        bot_token=token,
-        telegram_api_url=fake.base_url,
-        admin_ids=[ADMIN_ID],
-        database_url=db_url,
-    )
-    engine = create_engine(db_url)
-    app = Kenes(
-        fake=fake,
-        settings=settings,
-        clock=clock,
-        engine=engine,
-        pool=create_session_pool(engine),
-        plan=seed_plan(),
-        calendar=seed_calendar(),
-        extra={"scheduler_enabled": False, "outbox_enabled": False},
-    )
-    app.build()
-    try:
-        async with app.running():
-            yield app
-    finally:
-        await engine.dispose()
+NEW_BOT = "777000:NEW-school-bot-token"
+
+
+async def _on_the_new_bot(fake: FakeTelegram, user: FakeUser) -> FakeUser:
+    """The same Telegram user writes to the school's new bot: the account is theirs already."""
+    reader = fake.user(id=user.id, first_name="Сания", language_code="ru", bot=NEW_BOT)
+    await reader.command("/help")
+    await reader.next_message()
+    return reader
 
 
 async def test_after_a_move_to_a_new_bot_the_kept_file_is_sent_and_cached(
@@ -185,17 +161,9 @@ async def test_after_a_move_to_a_new_bot_the_kept_file_is_sent_and_cached(
         old_id = (await session.exec(select(Incident))).one().attachment_file_id
     await kenes.dp.stop_polling()
 
-    async with _another_bot(fakegram, db_url, clock, "777000:NEW-school-bot-token") as moved:
+    async with kenes_app(fakegram, db_url, clock, token=NEW_BOT) as moved:
         assert moved.bot.id != kenes.bot.id
-        # The same Telegram user writes to the new bot: the account is theirs already.
-        reader = fakegram.user(
-            id=pedagogue.id,
-            first_name="Сания",
-            language_code="ru",
-            bot="777000:NEW-school-bot-token",
-        )
-        await reader.command("/help")
-        await reader.next_message()
+        reader = await _on_the_new_bot(fakegram, pedagogue)
         await _open(moved, reader, 1)
         sent = reader.last_bot_message
         assert sent.photo is not None and sent.photo.content == PHOTO and sent.protected
@@ -284,15 +252,8 @@ async def test_attachments_survive_backup_wipe_and_restore(
     assert restored.files == 2 and restored.encrypted
     assert sorted(sha for sha, _path in store.all()) == sorted([_sha(PHOTO), _sha(VOICE)])
 
-    async with _another_bot(fakegram, db_url, clock, "777000:NEW-school-bot-token") as moved:
-        reader = fakegram.user(
-            id=pedagogue.id,
-            first_name="Сания",
-            language_code="ru",
-            bot="777000:NEW-school-bot-token",
-        )
-        await reader.command("/help")
-        await reader.next_message()
+    async with kenes_app(fakegram, db_url, clock, token=NEW_BOT) as moved:
+        reader = await _on_the_new_bot(fakegram, pedagogue)
         await _open(moved, reader, 1)
         photo = reader.last_bot_message.photo
         assert photo is not None and photo.content == PHOTO

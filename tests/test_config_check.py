@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import CALENDAR_DIR, DEFAULT_PLAN, PROJECT_ROOT, Settings
-from bot.config_check import check_settings, env_name, new_backup_key
+from bot.config_check import Checked, check_settings, env_name, new_backup_key
 from fakegram import FakeTelegram
 from tests.process import SETTING_NAMES, run_bot, run_bot_async
 
@@ -116,27 +116,27 @@ def _cases(table: dict[str, list[str]]) -> list[tuple[str, str]]:
     return [(name, value) for name, values in table.items() for value in values]
 
 
-@pytest.mark.parametrize(("name", "value"), _cases(GOOD))
-def test_a_good_value_passes(
-    name: str, value: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _check_one(name: str, value: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Checked:
+    """The validator with good settings everywhere but `name` = `value`."""
     _clear(monkeypatch)
     monkeypatch.setenv("BOT_TOKEN", TOKEN)
     monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/kenes.db")
     monkeypatch.setenv(name, value.format(**_files(tmp_path)))
-    checked = check_settings(None, today=TODAY)
-    assert checked.lines() == []
+    return check_settings(None, today=TODAY)
+
+
+@pytest.mark.parametrize(("name", "value"), _cases(GOOD))
+def test_a_good_value_passes(
+    name: str, value: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert _check_one(name, value, tmp_path, monkeypatch).lines() == []
 
 
 @pytest.mark.parametrize(("name", "value"), _cases(BAD))
 def test_a_bad_value_is_one_line_naming_the_setting(
     name: str, value: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _clear(monkeypatch)
-    monkeypatch.setenv("BOT_TOKEN", TOKEN)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/kenes.db")
-    monkeypatch.setenv(name, value.format(**_files(tmp_path)))
-    checked = check_settings(None, today=TODAY)
+    checked = _check_one(name, value, tmp_path, monkeypatch)
     assert [p.setting for p in checked.problems] == [name]
     (line,) = checked.lines()
     assert "\n" not in line and line.startswith(name)
@@ -295,6 +295,7 @@ async def test_a_token_telegram_refuses_is_one_line_too(
         and len(rejected) == 1
     )
     assert "987654321:***" in rejected[0] and "@BotFather" in rejected[0]
+    assert not (tmp_path / "kenes.db").exists()  # refused before the database was touched
     assert TOKEN not in done.output
 
 

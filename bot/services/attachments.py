@@ -21,11 +21,11 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import BufferedInputFile, Message
+if TYPE_CHECKING:  # the store serves `python -m bot backup`, which needs no Telegram
+    from aiogram import Bot
+    from aiogram.types import Message
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +136,8 @@ class AttachmentStore:
 async def fetch(bot: Bot, incoming: Incoming, store: AttachmentStore, max_bytes: int) -> Kept:
     """Download `incoming` from Telegram into `store`. Raises `TooLarge`, or Telegram's and the
     file system's own errors (the caller answers the user)."""
+    from aiogram.exceptions import TelegramBadRequest
+
     if incoming.size is not None and incoming.size > max_bytes:
         raise TooLarge(incoming.size, max_bytes)
     try:
@@ -180,6 +182,9 @@ async def send_attachment(
     """Send a note's file to `chat_id` (protected: no forwarding, no saving). The cached file id
     if it is this bot's, else the kept file (whose new id is returned for the cache). Returns
     the file id that worked, or None if there is nothing to send."""
+    from aiogram.exceptions import TelegramBadRequest
+    from aiogram.types import BufferedInputFile
+
     kind = incident.attachment_kind or "document"
     send = {"photo": bot.send_photo, "voice": bot.send_voice}.get(kind, bot.send_document)
     cached = incident.attachment_file_id
