@@ -210,8 +210,8 @@ async def test_the_nightly_job_backs_up_the_files_too(db_url: str, tmp_path: Pat
 def test_backup_and_restore_as_processes_encrypted_and_a_wrong_key_is_one_line(
     tmp_path: Path,
 ) -> None:
-    """The entry points themselves: `python -m bot backup` with BACKUP_KEY, then `restore`
-    with another key (one line, exit 1, nothing changed) and with the right one."""
+    """The entry points themselves: `python -m bot backup-key` makes a key, `backup` uses it,
+    then `restore` with another key (one line, exit 1, nothing changed) and the right one."""
     import asyncio
 
     db = tmp_path / "data" / "kenes.db"
@@ -220,7 +220,9 @@ def test_backup_and_restore_as_processes_encrypted_and_a_wrong_key_is_one_line(
 
     upgrade_database(url)
     asyncio.run(_fill(url, AttachmentStore(db.parent / "attachments")))
-    key = new_backup_key()
+    made_key = run_bot("backup-key", cwd=tmp_path)
+    key = made_key.stdout.strip()
+    assert made_key.code == 0 and decode_backup_key(key) is not None, made_key.output
     made = run_bot("backup", cwd=tmp_path, DATABASE_URL=url, BACKUP_KEY=key)
     assert made.code == 0 and made.stderr == "", made.output
     backup = Path(made.stdout.strip())
