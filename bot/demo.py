@@ -380,9 +380,9 @@ def add_demo_command(sub: Any) -> None:
 
 
 def _run_demo(args: argparse.Namespace) -> int:
-    from bot.logs import configure_logging
+    from bot.logs import configure_logging, configured
 
-    if not logging.getLogger().handlers:  # as basicConfig: a host's logging is left alone
+    if configured():  # as basicConfig: a host's logging (pytest's) is left alone
         configure_logging(logging.ERROR, TZ)
     result = asyncio.run(play_demo(args.lang))
     sys.stdout.write(result.render() + "\n")

@@ -196,6 +196,16 @@ def _under(name: str, prefixes: Iterable[str]) -> bool:
     return any(name == p or name.startswith(p + ".") for p in prefixes)
 
 
+class KenesHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The one handler `configure_logging` installs (told apart from a host's, e.g. pytest's)."""
+
+
+def configured() -> bool:
+    """True if the root logger has no handler yet, or only ours: safe to (re)configure."""
+    handlers = logging.getLogger().handlers
+    return all(isinstance(h, KenesHandler) for h in handlers)
+
+
 def configure_logging(
     level: str | int,
     tz: tzinfo,
@@ -206,7 +216,7 @@ def configure_logging(
 ) -> logging.Handler:
     """Set up the root logger for the process (replacing any handler it had). Returns the
     handler. With `dev_log_sql`, SQL statements and their parameters are logged at INFO."""
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler = KenesHandler(stream or sys.stderr)
     handler.setFormatter(SafeFormatter(tz, secrets))
     handler.addFilter(LibraryFloor(SQL_LOGGERS if dev_log_sql else ()))
     root = logging.getLogger()

@@ -38,6 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", _run)
+    _safe_logging()
     try:
         return int(handler(args) or 0)
     except KeyboardInterrupt:
@@ -45,3 +46,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         sys.stderr.close()
         return 0
+
+
+def _safe_logging() -> None:
+    """The tools log through the bot's formatter too (ids only, no token, exceptions by type),
+    at WARNING; `run` sets LOG_LEVEL and the school's time zone itself. A host's logging
+    (pytest's) is left alone."""
+    import logging
+    from zoneinfo import ZoneInfo
+
+    from bot.logs import configure_logging
+
+    if not logging.getLogger().handlers:
+        configure_logging(logging.WARNING, ZoneInfo("Asia/Aqtobe"))
