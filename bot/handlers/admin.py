@@ -261,7 +261,7 @@ async def revoke_ok(
                 account.chat_id, t(str(account.language), "access_closed_notice")
             )
         except TelegramAPIError as exc:
-            log.info("could not tell person %s that access closed: %s", target.id, exc.message)
+            log.info("could not tell person %s that access closed: %s", target.id, exc)
 
 
 async def restore(
@@ -374,7 +374,7 @@ async def roles_save(
         try:
             await set_personal_commands(bot, account.chat_id, str(account.language), roles)
         except TelegramAPIError as exc:
-            log.info("could not set commands for person %s: %s", target.id, exc.message)
+            log.info("could not set commands for person %s: %s", target.id, exc)
 
 
 async def class_open(

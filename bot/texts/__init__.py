@@ -339,6 +339,8 @@ FEATURE_TEXT_MODULES = (
     "bot.texts.plan",
     "bot.texts.recording",
     "bot.texts.documents",
+    "bot.texts.config",
+    "bot.texts.privacy",
 )
 
 
