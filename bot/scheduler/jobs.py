@@ -29,7 +29,6 @@ from typing import Any
 from aiogram.types import InlineKeyboardMarkup
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -50,6 +49,7 @@ from bot.scheduler.planner import (
 )
 from bot.services import students, tasks
 from bot.services.assignments import effective_plan
+from db.dialect import insert_ignore
 from db.models import KeyValue, Report, ReportStatus
 from db.models import Occurrence as OccurrenceRow
 from db.models import Reminder as OutboxRow
@@ -199,12 +199,9 @@ def _render(
 
 
 async def _claim(session: AsyncSession, key: str, value: str, now: datetime) -> bool:
-    inserted = await session.exec(
-        sqlite_insert(KeyValue)  # type: ignore[call-overload]
-        .values(key=key, value=value, updated_at=now)
-        .on_conflict_do_nothing(index_elements=["key"])
+    return await insert_ignore(
+        session, KeyValue, {"key": key, "value": value, "updated_at": now}, key=["key"]
     )
-    return bool(inserted.rowcount == 1)
 
 
 async def _summary(

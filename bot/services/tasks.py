@@ -17,7 +17,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -36,6 +35,7 @@ from bot.scheduler.planner import (
 )
 from bot.services.students import CouncilCase, student_occurrences
 from bot.texts import t, tp
+from db.dialect import insert_ignore
 from db.models import (
     Account,
     CouncilSession,
@@ -211,19 +211,20 @@ def find_occurrence(
 async def ensure_occurrence(
     session: AsyncSession, occ: Occurrence, school_year: str
 ) -> OccurrenceRow:
-    await session.exec(
-        sqlite_insert(OccurrenceRow)  # type: ignore[call-overload]
-        .values(
-            key=occ.key,
-            ref=occ.ref,
-            school_year=school_year,
-            window_start=occ.window_start,
-            due=occ.due,
-            title=occ.title,
-            status=OccurrenceStatus.OPEN,
-            created_at=occ.window_start,
-        )
-        .on_conflict_do_nothing(index_elements=["key"])
+    await insert_ignore(
+        session,
+        OccurrenceRow,
+        {
+            "key": occ.key,
+            "ref": occ.ref,
+            "school_year": school_year,
+            "window_start": occ.window_start,
+            "due": occ.due,
+            "title": occ.title,
+            "status": OccurrenceStatus.OPEN,
+            "created_at": occ.window_start,
+        },
+        key=["key"],
     )
     row = (await session.exec(select(OccurrenceRow).where(OccurrenceRow.key == occ.key))).one()
     return row
@@ -248,17 +249,18 @@ async def record(
 ) -> Recorded:
     """Record one report; commits. A comment keeps the current status (done stays done)."""
     assert occurrence.id is not None
-    inserted = await session.exec(
-        sqlite_insert(ReportEvent)  # type: ignore[call-overload]
-        .values(
-            occurrence_id=occurrence.id,
-            person_id=person_id,
-            status=status,
-            text=text,
-            at=now,
-            idempotency_key=idempotency_key,
-        )
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+    inserted = await insert_ignore(
+        session,
+        ReportEvent,
+        {
+            "occurrence_id": occurrence.id,
+            "person_id": person_id,
+            "status": status,
+            "text": text,
+            "at": now,
+            "idempotency_key": idempotency_key,
+        },
+        key=["idempotency_key"],
     )
     report = (
         await session.exec(
@@ -267,7 +269,7 @@ async def record(
             )
         )
     ).first()
-    if inserted.rowcount != 1:
+    if not inserted:
         await session.commit()
         return Recorded(False, report)
     if report is None:

@@ -1,0 +1,92 @@
+"""The statements whose SQL differs between SQLite and PostgreSQL, in one place.
+
+Everything else in Kenes is plain SQLAlchemy that both databases run alike. What is here:
+
+* `insert_ignore`: ``INSERT … ON CONFLICT (key) DO NOTHING`` (a key planned twice, a tap
+  recorded twice, a claim taken twice), telling whether this call inserted the row;
+* `upsert`: ``INSERT … ON CONFLICT (key) DO UPDATE SET … [WHERE …]``, telling whether a row
+  was inserted or updated (a conditional update that did not apply counts as neither);
+* `skip_locked`: ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL, where several processes
+  read the same rows at once; on SQLite, whose writers take the whole database in turn, the
+  SELECT is left as it is.
+
+Both SQLite (3.24+) and PostgreSQL (9.5+) speak ``ON CONFLICT``; SQLAlchemy only builds the
+clause from the dialect's own `insert` construct, which is what `_insert` picks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql import Select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+S = TypeVar("S", bound=Select[Any])
+
+__all__ = ["dialect_name", "insert_ignore", "skip_locked", "upsert"]
+
+
+def dialect_name(session: AsyncSession) -> str:
+    """``sqlite`` or ``postgresql``: the database behind `session`."""
+    return session.get_bind().dialect.name
+
+
+async def insert_ignore(
+    session: AsyncSession,
+    table: Any,
+    values: Mapping[str, Any],
+    *,
+    key: Sequence[str],
+) -> bool:
+    """``INSERT … ON CONFLICT (key) DO NOTHING``; True if this call inserted the row.
+
+    `table` is a model class or a `sa.Table`; `key` names the columns of a unique constraint.
+    Does not commit.
+    """
+    statement = _insert(session, table).values(**values).on_conflict_do_nothing(index_elements=key)
+    result = await session.exec(statement)
+    return bool(result.rowcount == 1)
+
+
+async def upsert(
+    session: AsyncSession,
+    table: Any,
+    values: Mapping[str, Any],
+    *,
+    key: Sequence[str],
+    update: Sequence[str],
+    where: sa.ColumnElement[bool] | None = None,
+) -> bool:
+    """``INSERT … ON CONFLICT (key) DO UPDATE SET <update> = excluded.<update> [WHERE where]``.
+
+    True if a row was inserted or updated; False if the row existed and `where` (which sees the
+    existing row under the table's own column names) kept it as it was. Does not commit.
+    """
+    statement = _insert(session, table).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=key,
+        set_={name: statement.excluded[name] for name in update},
+        where=where,
+    )
+    result = await session.exec(statement)
+    return bool(result.rowcount == 1)
+
+
+def skip_locked(session: AsyncSession, statement: S) -> S:
+    """Lock the selected rows for this transaction, skipping rows another one holds
+    (PostgreSQL); on SQLite the statement is returned unchanged."""
+    if dialect_name(session) == "postgresql":
+        return statement.with_for_update(skip_locked=True)
+    return statement
+
+
+def _insert(session: AsyncSession, table: Any) -> Any:
+    name = dialect_name(session)
+    if name == "postgresql":
+        return postgresql.insert(table)
+    if name == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"no ON CONFLICT for the {name!r} dialect")
