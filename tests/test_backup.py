@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -52,6 +54,7 @@ def _names(path: Path) -> list[str]:
         return [row[0] for row in db.execute("SELECT full_name FROM student")]
 
 
+@pytest.mark.sqlite_only(reason="SQLite's online backup API")
 async def test_backup_keeps_the_newest_and_each_copy_is_whole(db_url: str, tmp_path: Path) -> None:
     await _fill(db_url)
     db_path = database_path(db_url)
@@ -66,6 +69,7 @@ async def test_backup_keeps_the_newest_and_each_copy_is_whole(db_url: str, tmp_p
         backup_database(tmp_path / "missing.db", target, now=NOW)
 
 
+@pytest.mark.sqlite_only(reason="the SQLite file restore")
 async def test_restore_procedure_from_the_readme(
     db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -95,3 +99,22 @@ async def test_restore_procedure_from_the_readme(
         await engine.dispose()
     with sqlite3.connect(database_path(db_url)) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+@pytest.mark.parametrize("command", [["backup"], ["restore", "some.dump", "--yes"]])
+def test_on_postgresql_backup_and_restore_point_at_pg_dump(
+    command: list[str], tmp_path: Path
+) -> None:
+    url = "postgresql+asyncpg://kenes:s3cret-pw@db.school.kz/kenes"
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", *command, "--database-url", url],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,  # no .env here
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    output = done.stdout + done.stderr
+    assert output.count("\n") == 1 and "pg_dump" in output, output
+    assert "Traceback" not in output and "s3cret" not in output
