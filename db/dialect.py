@@ -6,9 +6,8 @@ Everything else in Kenes is plain SQLAlchemy that both databases run alike. What
   recorded twice, a claim taken twice), telling whether this call inserted the row;
 * `upsert`: ``INSERT … ON CONFLICT (key) DO UPDATE SET … [WHERE …]``, telling whether a row
   was inserted or updated (a conditional update that did not apply counts as neither);
-* `skip_locked`: ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL, where several processes
-  read the same rows at once; on SQLite, whose writers take the whole database in turn, the
-  SELECT is left as it is.
+* `has_prefix`: "the column starts with this text", case-sensitive on both (``LIKE`` is not:
+  SQLite's ignores ASCII case, PostgreSQL's does not).
 
 Both SQLite (3.24+) and PostgreSQL (9.5+) speak ``ON CONFLICT``; SQLAlchemy only builds the
 clause from the dialect's own `insert` construct, which is what `_insert` picks.
@@ -17,16 +16,13 @@ clause from the dialect's own `insert` construct, which is what `_insert` picks.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.sql import Select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-S = TypeVar("S", bound=Select[Any])
-
-__all__ = ["dialect_name", "insert_ignore", "skip_locked", "upsert"]
+__all__ = ["dialect_name", "has_prefix", "insert_ignore", "upsert"]
 
 
 def dialect_name(session: AsyncSession) -> str:
@@ -75,12 +71,12 @@ async def upsert(
     return bool(result.rowcount == 1)
 
 
-def skip_locked(session: AsyncSession, statement: S) -> S:
-    """Lock the selected rows for this transaction, skipping rows another one holds
-    (PostgreSQL); on SQLite the statement is returned unchanged."""
-    if dialect_name(session) == "postgresql":
-        return statement.with_for_update(skip_locked=True)
-    return statement
+def has_prefix(column: Any, prefix: str) -> sa.ColumnElement[bool]:
+    """`column` starts with `prefix`, exactly (no wildcards, case-sensitive) on both databases.
+
+    Put a selective condition beside it: like ``LIKE 'x%'`` here, it uses no index.
+    """
+    return sa.func.substr(column, 1, len(prefix)) == prefix
 
 
 def _insert(session: AsyncSession, table: Any) -> Any:
