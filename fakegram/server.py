@@ -252,7 +252,7 @@ class FakeTelegram:
         self._allowances: list[_Allowance] = []
         self._waiters: set[asyncio.Future[None]] = set()
         self._ids = itertools.count(1)
-        self._user_ids = itertools.count(1001)
+        self._user_ids = itertools.count(7_000_000_001)
         self._group_ids = itertools.count(1)
         self._query_ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
