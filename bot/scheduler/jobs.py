@@ -29,6 +29,7 @@ from typing import Any
 from aiogram.types import InlineKeyboardMarkup
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -37,6 +38,7 @@ from bot.clock import Clock
 from bot.core.calendar import SchoolCalendar
 from bot.core.plan import Plan
 from bot.core.schedule import DEFAULT_POLICY, ReminderPolicy
+from bot.fsm_storage import STALE_AFTER, DbStorage
 from bot.keyboards import set_date_kb, task_kb
 from bot.permissions import Perm, can
 from bot.scheduler.planner import (
@@ -58,6 +60,7 @@ log = logging.getLogger(__name__)
 STOP_GRACE_S = 10.0
 
 JOB_ID = "kenes-tick"
+PURGE_JOB_ID = "kenes-purge-dialogues"
 
 
 @dataclass
@@ -293,8 +296,29 @@ async def start(dispatcher: Any, **data: Any) -> None:
     dispatcher["app_context"] = ctx
     if data.get("scheduler_enabled", True):
         scheduler = create_scheduler(ctx, clock)
+        storage = dispatcher.fsm.storage
+        if isinstance(storage, DbStorage):  # drafts of abandoned dialogues go nightly
+            scheduler.add_job(
+                _purge_dialogues,
+                CronTrigger(hour=3, minute=15, timezone=ctx.calendar.tz),
+                args=(storage,),
+                id=PURGE_JOB_ID,
+                coalesce=True,
+                misfire_grace_time=3600,
+                replace_existing=True,
+            )
         scheduler.start()
         dispatcher["scheduler"] = scheduler
+
+
+async def _purge_dialogues(storage: DbStorage) -> None:
+    try:
+        dropped = await storage.purge()
+    except SQLAlchemyError as exc:  # tomorrow night tries again
+        log.error("purging stale dialogues failed: %s", type(exc).__name__)
+        return
+    if dropped:
+        log.info("dropped %d dialogues untouched for %s", dropped, STALE_AFTER)
 
 
 def _wake(dispatcher: Any) -> None:
