@@ -19,10 +19,10 @@ def run() -> int:
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    # aiosqlite logs every statement's parameters at DEBUG: children's names and notes.
-    # Never let them into a log, whatever LOG_LEVEL says.
+    # aiosqlite logs every statement's parameters at DEBUG, SQLAlchemy's engine at INFO:
+    # children's names and notes. Never let them into a log, whatever LOG_LEVEL says.
     for noisy in ("aiosqlite", "sqlalchemy.engine"):
-        logging.getLogger(noisy).setLevel(max(logging.INFO, logging.getLogger().level))
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
     if settings.bot_token is None:
         print(
             "BOT_TOKEN is not set: copy .env.example to .env and put the token there.",
