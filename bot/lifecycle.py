@@ -77,7 +77,11 @@ async def start_outbox(dispatcher: Dispatcher, bot: Bot, **data: Any) -> None:
         return
     settings = data["settings"]
     outbox = Outbox(
-        bot, data["session_pool"], data["clock"], rate_per_s=settings.outbox_rate_per_s
+        bot,
+        data["session_pool"],
+        data["clock"],
+        rate_per_s=settings.outbox_rate_per_s,
+        lease_ttl_s=settings.outbox_lease_ttl_s,
     )
     dispatcher["outbox"] = outbox
     dispatcher["outbox_task"] = asyncio.create_task(outbox.run_forever(), name="outbox")

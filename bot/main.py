@@ -13,7 +13,7 @@ from bot.clock import SystemClock
 from bot.config import CALENDAR_DIR, Settings
 
 
-def run() -> int:
+def run(*, receive_updates: bool = True) -> int:
     settings = Settings()
     logging.basicConfig(
         level=settings.log_level.upper(),
@@ -30,12 +30,12 @@ def run() -> int:
         )
         return 1
     try:
-        return asyncio.run(amain(settings))
+        return asyncio.run(amain(settings, receive_updates=receive_updates))
     except KeyboardInterrupt:
         return 0
 
 
-async def amain(settings: Settings) -> int:
+async def amain(settings: Settings, *, receive_updates: bool = True) -> int:
     from bot.core.calendar import CalendarError, find_calendar, load_calendar
     from bot.core.plan import PlanError, load_plan
     from bot.core.schedule import DEFAULT_POLICY
@@ -68,7 +68,12 @@ async def amain(settings: Settings) -> int:
             clock=clock,
             reminder_policy=policy,
         )
-        await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
+        if receive_updates:
+            await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
+        else:  # python -m bot send
+            from bot.cli.send import send_only
+
+            await send_only(dp, bot)
     finally:
         await engine.dispose()
     return 0

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 def build_parser() -> argparse.ArgumentParser:
     from bot.backup import add_backup_commands
     from bot.cli.plan import add_core_commands
+    from bot.cli.send import add_send_command
     from bot.cli.staff import add_staff_commands
     from bot.demo import add_demo_command
 
@@ -21,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_staff_commands(sub)
     add_demo_command(sub)
     add_backup_commands(sub)
+    add_send_command(sub)
     return parser
 
 
