@@ -81,7 +81,7 @@ class PostgresDatabases:
     """Databases on one PostgreSQL server, made and dropped by a thread of their own."""
 
     name = "postgres"
-    AHEAD = 2  # migrated databases prepared before a test asks
+    AHEAD = 4  # migrated databases prepared before a test asks
 
     def __init__(self, admin_url: str) -> None:
         url = make_url(admin_url)

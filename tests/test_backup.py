@@ -101,13 +101,12 @@ async def test_restore_procedure_from_the_readme(
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-@pytest.mark.parametrize("command", [["backup"], ["restore", "some.dump", "--yes"]])
 def test_on_postgresql_backup_and_restore_point_at_pg_dump(
-    command: list[str], tmp_path: Path
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = "postgresql+asyncpg://kenes:s3cret-pw@db.school.kz/kenes"
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", *command, "--database-url", url],
+    done = subprocess.run(  # the entry point as a process: exit code and its whole output
+        [sys.executable, "-m", "bot", "backup", "--database-url", url],
         capture_output=True,
         text=True,
         cwd=tmp_path,  # no .env here
@@ -118,3 +117,6 @@ def test_on_postgresql_backup_and_restore_point_at_pg_dump(
     output = done.stdout + done.stderr
     assert output.count("\n") == 1 and "pg_dump" in output, output
     assert "Traceback" not in output and "s3cret" not in output
+    assert main(["restore", "some.dump", "--database-url", url, "--yes"]) == 1
+    restore = capsys.readouterr().out
+    assert restore.count("\n") == 1 and "pg_restore" in restore and "s3cret" not in restore
