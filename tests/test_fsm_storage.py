@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
 from aiogram.fsm.storage.base import StorageKey
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
@@ -19,15 +20,23 @@ BIG = 7_123_456_789  # Telegram ids pass 2^32
 KEY = StorageKey(bot_id=BIG, chat_id=BIG + 1, user_id=BIG + 1)
 
 
+@pytest.fixture(params=[True, False], ids=["cached", "uncached"])
+def storage(
+    request: pytest.FixtureRequest,
+    session_pool: async_sessionmaker[AsyncSession],
+    clock: ManualClock,
+) -> DbStorage:
+    return DbStorage(session_pool, clock, cache=request.param)
+
+
 async def rows(pool: async_sessionmaker[AsyncSession]) -> list[FsmState]:
     async with pool() as session:
         return list((await session.exec(select(FsmState))).all())
 
 
 async def test_state_and_data_round_trip_and_a_finished_dialogue_leaves_no_row(
-    session_pool: async_sessionmaker[AsyncSession], clock: ManualClock
+    storage: DbStorage, session_pool: async_sessionmaker[AsyncSession], clock: ManualClock
 ) -> None:
-    storage = DbStorage(session_pool, clock)
     assert await storage.get_state(KEY) is None and await storage.get_data(KEY) == {}
 
     await storage.set_state(KEY, IncidentForm.category)
@@ -46,6 +55,12 @@ async def test_state_and_data_round_trip_and_a_finished_dialogue_leaves_no_row(
     }
     await storage.set_state(KEY, "IncidentForm:text")
     assert (await storage.get_data(KEY))["category"] == "fight"  # state alone keeps the data
+    # What the next process (a restart) reads: the database, not this one's memory.
+    restarted = DbStorage(session_pool, clock)
+    assert await restarted.get_state(KEY) == "IncidentForm:text"
+    assert await restarted.get_data(KEY) == await storage.get_data(KEY)
+    (await storage.get_data(KEY))["student"] = 13  # a copy: the stored data does not change
+    assert (await storage.get_data(KEY))["student"] == 12
 
     # What FSMContext.clear() does: no state, no data, no row.
     await storage.set_state(KEY, None)
@@ -61,9 +76,8 @@ async def test_state_and_data_round_trip_and_a_finished_dialogue_leaves_no_row(
 
 
 async def test_every_part_of_the_key_keeps_dialogues_apart(
-    session_pool: async_sessionmaker[AsyncSession], clock: ManualClock
+    storage: DbStorage, session_pool: async_sessionmaker[AsyncSession]
 ) -> None:
-    storage = DbStorage(session_pool, clock)
     keys = [
         KEY,
         StorageKey(bot_id=BIG + 9, chat_id=KEY.chat_id, user_id=KEY.user_id),
@@ -84,18 +98,20 @@ async def test_every_part_of_the_key_keeps_dialogues_apart(
 
 
 async def test_updates_of_one_dialogue_at_once_lose_nothing(
-    session_pool: async_sessionmaker[AsyncSession], clock: ManualClock
+    storage: DbStorage, session_pool: async_sessionmaker[AsyncSession], clock: ManualClock
 ) -> None:
-    storage = DbStorage(session_pool, clock)
+    """Also from two storages at once (two processes): the database orders the writes."""
+    other = DbStorage(session_pool, clock, cache=False)
     await storage.set_state(KEY, IncidentForm.text)
-    await asyncio.gather(*(storage.update_data(KEY, {f"k{n}": n}) for n in range(12)))
-    assert await storage.get_data(KEY) == {f"k{n}": n for n in range(12)}
+    await asyncio.gather(
+        *((storage if n % 2 else other).update_data(KEY, {f"k{n}": n}) for n in range(12))
+    )
+    assert await other.get_data(KEY) == {f"k{n}": n for n in range(12)}
 
 
 async def test_dialogues_untouched_for_two_days_are_purged(
-    session_pool: async_sessionmaker[AsyncSession], clock: ManualClock
+    storage: DbStorage, clock: ManualClock
 ) -> None:
-    storage = DbStorage(session_pool, clock)
     old = StorageKey(bot_id=BIG, chat_id=1, user_id=1)
     await storage.set_state(old, IncidentForm.text)
     await storage.update_data(old, {"text": "a draft"})
