@@ -322,8 +322,9 @@ async def report_texts(
 
 
 async def load_roster(session: AsyncSession, plan: Plan) -> Roster:
-    people = (await session.exec(select(Person))).all()
-    accounts = (await session.exec(select(Account))).all()
+    # Ordered: rows come in no promised order without ORDER BY (PostgreSQL shows it).
+    people = (await session.exec(select(Person).order_by(col(Person.id)))).all()
+    accounts = (await session.exec(select(Account).order_by(col(Account.id)))).all()
     return Roster(plan, people, accounts)
 
 
