@@ -262,25 +262,29 @@ async def record(
         },
         key=["idempotency_key"],
     )
-    report = (
-        await session.exec(
-            select(Report).where(
-                Report.occurrence_id == occurrence.id, Report.person_id == person_id
-            )
-        )
-    ).first()
+    mine = select(Report).where(
+        Report.occurrence_id == occurrence.id, Report.person_id == person_id
+    )
     if not inserted:
+        report = (await session.exec(mine)).first()
         await session.commit()
         return Recorded(False, report)
-    if report is None:
-        report = Report(
-            occurrence_id=occurrence.id,
-            person_id=person_id,
-            status=status,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(report)
+    # The person's report row, made insert-or-ignore: two taps at once (Done, then Snooze) on
+    # PostgreSQL would otherwise both find none and both insert; the second now waits for the
+    # first and updates its row, as SQLite's single writer does anyway.
+    await insert_ignore(
+        session,
+        Report,
+        {
+            "occurrence_id": occurrence.id,
+            "person_id": person_id,
+            "status": status,
+            "created_at": now,
+            "updated_at": now,
+        },
+        key=["occurrence_id", "person_id"],
+    )
+    report = (await session.exec(mine.execution_options(populate_existing=True))).one()
     report.updated_at = now
     if status is not ReportStatus.COMMENT:  # a comment lives in the history only
         report.status = status
