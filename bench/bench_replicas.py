@@ -32,17 +32,13 @@ import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlmodel import select
-
-from bot.scheduler.outbox import LEASE_NAME, enqueue
-from db.engine import create_engine, create_session_pool
-from db.models import Lease, Reminder, ReminderState
-from fakegram import FakeTelegram, FakeUser
+from db.models import ReminderState
+from fakegram import FakeTelegram
 from tests.databases import Databases, PostgresDatabases, SqliteDatabases
 from tests.processes import BotProcess
+from tests.replicas import fill_outbox, holder_pid, read_outbox
 
 SETTLE_S = 0.2  # after the kill: the dead process's last requests land
 
@@ -75,43 +71,13 @@ HEADER = (
 )
 
 
-async def fill(db_url: str, users: Sequence[FakeUser]) -> None:
-    now = datetime.now(UTC)
-    engine = create_engine(db_url)
-    try:
-        async with create_session_pool(engine)() as session:
-            for user in users:
-                await enqueue(
-                    session,
-                    dedup_key=f"bench|{user.id}",
-                    chat_id=user.id,
-                    text=f"⏰ Ертең кеңес отырысы / Завтра заседание совета · {user.id}",
-                    kind="day_before",
-                    due_at=now,
-                    now=now,
-                )
-            await session.commit()
-    finally:
-        await engine.dispose()
-
-
-async def read(db_url: str) -> tuple[list[Reminder], Lease | None]:
-    engine = create_engine(db_url)
-    try:
-        async with create_session_pool(engine)() as session:
-            rows = list((await session.exec(select(Reminder))).all())
-            return rows, await session.get(Lease, LEASE_NAME)
-    finally:
-        await engine.dispose()
-
-
 async def run_once(dbs: Databases, workdir: Path, args: argparse.Namespace) -> Result:
     url = await asyncio.to_thread(fresh_database, dbs, workdir)
     async with FakeTelegram() as fake:
         fake.rate_limits.configure(enabled=True, strict=False)  # Telegram's limits
         fake.allow("Too Many Requests")
         users = [fake.user(id=8_000_000_000 + k, started=True) for k in range(args.staff)]
-        await fill(url, users)
+        await fill_outbox(url, users)
 
         def delivered() -> int:
             return sum(len(user.bot_messages) for user in users)
@@ -125,9 +91,9 @@ async def run_once(dbs: Databases, workdir: Path, args: argparse.Namespace) -> R
             await fake.wait_until(lambda: delivered() >= 1, 120)
             first_at = time.monotonic()
             await fake.wait_until(lambda: delivered() >= args.kill_at, 300)
-            _, lease = await read(url)
+            _, lease = await read_outbox(url)
             assert lease is not None, "nobody holds the lease"
-            pid = int(lease.holder.split(":")[1])
+            pid = holder_pid(lease)
             [sender] = [r for r in replicas if r.process.pid == pid]
             [survivor] = [r for r in replicas if r is not sender]
             killed_at = time.monotonic()
@@ -146,7 +112,7 @@ async def run_once(dbs: Databases, workdir: Path, args: argparse.Namespace) -> R
             for replica in replicas:
                 if replica.process.returncode is None:
                     await replica.kill()
-        rows, _ = await read(url)
+        rows, _ = await read_outbox(url)
     recovered = sum(1 for row in rows if "interrupted while sending" in (row.last_error or ""))
     return Result(
         database=dbs.name,

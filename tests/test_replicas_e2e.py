@@ -10,51 +10,18 @@ with the fake server's flood limits off and a 2 s lease, so the test stays short
 from __future__ import annotations
 
 import signal
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlmodel import select
 
-from bot.scheduler.outbox import LEASE_NAME, enqueue
-from db.engine import create_engine, create_session_pool
-from db.models import Lease, Reminder, ReminderState
-from fakegram import FakeTelegram, FakeUser
+from db.models import ReminderState
+from fakegram import FakeTelegram
 from tests.processes import BotProcess
+from tests.replicas import fill_outbox, holder_pid, read_outbox, reminder_text
 
 STAFF = 120
 IN_FLIGHT = 8  # Outbox.max_in_flight: at most this many rows are claimed at once
 WAIT_S = 90.0
-
-
-async def fill_outbox(db_url: str, users: list[FakeUser]) -> None:
-    now = datetime.now(UTC)
-    engine = create_engine(db_url)
-    try:
-        async with create_session_pool(engine)() as session:
-            for user in users:
-                await enqueue(
-                    session,
-                    dedup_key=f"fanout|{user.id}",
-                    chat_id=user.id,
-                    text=f"Reminder for {user.id}",
-                    kind="day_before",
-                    due_at=now,
-                    now=now,
-                )
-            await session.commit()
-    finally:
-        await engine.dispose()
-
-
-async def read(db_url: str) -> tuple[list[Reminder], Lease | None]:
-    engine = create_engine(db_url)
-    try:
-        async with create_session_pool(engine)() as session:
-            rows = list((await session.exec(select(Reminder))).all())
-            return rows, await session.get(Lease, LEASE_NAME)
-    finally:
-        await engine.dispose()
 
 
 @pytest.mark.timeout(240)
@@ -73,9 +40,9 @@ async def test_kill_9_of_the_sender_loses_nothing_and_repeats_only_what_was_in_f
         for n in (1, 2)
     ]
     await fakegram.wait_until(lambda: delivered() >= STAFF // 3, WAIT_S)
-    _, lease = await read(db_url)
+    _, lease = await read_outbox(db_url)
     assert lease is not None
-    sender_pid = int(lease.holder.split(":")[1])
+    sender_pid = holder_pid(lease)
     [sender] = [r for r in replicas if r.process.pid == sender_pid]
     [survivor] = [r for r in replicas if r is not sender]
     assert await sender.kill() == -signal.SIGKILL
@@ -85,7 +52,7 @@ async def test_kill_9_of_the_sender_loses_nothing_and_repeats_only_what_was_in_f
     await fakegram.wait_until(lambda: all(user.bot_messages for user in users), WAIT_S)
     assert await survivor.stop() == 0  # finishes recording what it sent, releases the lease
 
-    rows, lease = await read(db_url)
+    rows, lease = await read_outbox(db_url)
     assert lease is None
     assert delivered() > at_kill  # the survivor took over
     assert len(rows) == STAFF and {row.state for row in rows} == {ReminderState.SENT}
@@ -93,7 +60,7 @@ async def test_kill_9_of_the_sender_loses_nothing_and_repeats_only_what_was_in_f
     twice = []
     for user in users:
         texts = [message.text for message in user.bot_messages]
-        assert texts and set(texts) == {f"Reminder for {user.id}"}  # 0 lost, none mixed up
+        assert texts and set(texts) == {reminder_text(user)}  # 0 lost, none mixed up
         if len(texts) > 1:
             twice.append(by_chat[user.id])
     # Duplicates only where a row was claimed when the sender died and was resent.
