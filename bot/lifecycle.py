@@ -53,7 +53,9 @@ async def start_scheduler(dispatcher: Dispatcher, **data: Any) -> None:
 
     await jobs.start(dispatcher, **data)
     scheduler = dispatcher.workflow_data.get("scheduler")
-    if scheduler is not None:  # the nightly backup rides on the same APScheduler
+    # The nightly backup rides on the same APScheduler, in the process that receives updates
+    # (a `python -m bot send` replica beside it would copy the same file at the same time).
+    if scheduler is not None and data.get("nightly_backup", True):
         from bot.backup import schedule_nightly_backup
 
         calendar = data["calendar"]

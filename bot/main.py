@@ -67,6 +67,7 @@ async def amain(settings: Settings, *, receive_updates: bool = True) -> int:
             calendar=calendar,
             clock=clock,
             reminder_policy=policy,
+            nightly_backup=receive_updates,
         )
         if receive_updates:
             await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
