@@ -1,5 +1,6 @@
 """The end-to-end harness: the production Dispatcher, real polling over HTTP, a strict fake
-Telegram server, a real migrated SQLite database and a hand-set clock.
+Telegram server, a real migrated database (SQLite, or PostgreSQL: tests/databases.py) and a
+hand-set clock.
 
     async def test_x(kenes):
         teacher = await kenes.join("amangeldi-sm", "Сания")
