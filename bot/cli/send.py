@@ -13,8 +13,10 @@ import argparse
 import asyncio
 import logging
 import signal
+from typing import TYPE_CHECKING
 
-from aiogram import Bot, Dispatcher
+if TYPE_CHECKING:  # aiogram takes seconds to import: not for every command of the CLI
+    from aiogram import Bot, Dispatcher
 
 log = logging.getLogger(__name__)
 
