@@ -11,6 +11,12 @@ Everything else in Kenes is plain SQLAlchemy that both databases run alike. What
 
 Both SQLite (3.24+) and PostgreSQL (9.5+) speak ``ON CONFLICT``; SQLAlchemy only builds the
 clause from the dialect's own `insert` construct, which is what `_insert` picks.
+
+What needs nothing here: claiming a row (the outbox's ``UPDATE … SET state = 'sending' WHERE
+id = … AND state = 'pending'``) is atomic on both, since PostgreSQL re-checks the WHERE of an
+UPDATE that waited for another's row lock, and SQLite has one writer at a time. A read that
+must not race a write writes first (``UPDATE`` the row, then read it): that takes the row's
+lock on PostgreSQL and the write lock on SQLite (see `bot.fsm_storage`).
 """
 
 from __future__ import annotations
