@@ -16,12 +16,16 @@ messages per second achieved against the 30/s ceiling, the 429 answers received,
   (the tick's own duration is shown), then the real `Outbox` sends it, with and without 5xx.
   A duplicate here is a chat that got more messages than the tick enqueued for it.
 
-The default run prints both the direct rows (outbox rows enqueued by hand) and the tick rows.
+The default run prints both the direct rows (outbox rows enqueued by hand) and the tick rows,
+on SQLite, and on PostgreSQL too in the same run when ``KENES_TEST_PG_URL`` names a server
+(`scripts/with-postgres` starts a throwaway one and sets it):
 
-    .venv/bin/python -m bench.bench_fanout             # 1,000 staff
+    .venv/bin/python -m bench.bench_fanout             # 1,000 staff, SQLite
+    scripts/with-postgres .venv/bin/python -m bench.bench_fanout   # SQLite and PostgreSQL
     .venv/bin/python -m bench.bench_fanout --quick     # 200 staff
     .venv/bin/python -m bench.bench_fanout --via-tick  # only the tick → outbox rows
     .venv/bin/python -m bench.bench_fanout --staff 500 --rates 25,28,29 --fail 0.05
+    .venv/bin/python -m bench.bench_fanout --databases postgres     # one database only
 
 Real sleeps here: this measures wall-clock throughput. Nothing runs at import time.
 """
@@ -31,6 +35,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 import tempfile
 import time
@@ -52,9 +57,10 @@ from bot.core.plan import load_plan
 from bot.core.roles import Role
 from bot.scheduler.jobs import AppContext, tick
 from bot.scheduler.outbox import DEFAULT_RATE_PER_S, DrainStats, Outbox, enqueue
-from db.engine import create_engine, create_session_pool, upgrade_database
+from db.engine import create_engine, create_session_pool
 from db.models import Account, Person, Reminder, ReminderState
 from fakegram import FakeTelegram, FakeUser
+from tests.databases import Databases, PostgresDatabases, SqliteDatabases
 
 CEILING = 30.0
 TEXT = "⏰ <b>Ертең кеңес отырысы</b> 14:00, 204-кабинет. / Завтра заседание совета в 14:00."
@@ -90,14 +96,14 @@ class Result:
 
     def row(self) -> str:
         return (
-            f"{self.label:<34} {self.sent:>6} {self.seconds:>8.1f} {self.send_rate:>8.1f} "
+            f"{self.label:<44} {self.sent:>6} {self.seconds:>8.1f} {self.send_rate:>8.1f} "
             f"{self.send_rate / CEILING:>6.0%} {self.too_many:>5} {self.duplicates:>5} "
             f"{self.losses:>6}  {self.note}"
         )
 
 
 HEADER = (
-    f"{'run':<34} {'sent':>6} {'secs':>8} {'msg/s':>8} {'of30':>6} {'429s':>5} "
+    f"{'run':<44} {'sent':>6} {'secs':>8} {'msg/s':>8} {'of30':>6} {'429s':>5} "
     f"{'dups':>5} {'lost':>6}"
 )
 
@@ -213,9 +219,8 @@ def outbox_note(fake: FakeTelegram, totals: DrainStats, too_many: int) -> str:
     return note
 
 
-async def outbox_run(n: int, rate: float, fail: float, workdir: Path) -> Result:
-    url = f"sqlite+aiosqlite:///{workdir / f'bench-{n}-{rate:g}-{fail:g}.db'}"
-    await asyncio.to_thread(upgrade_database, url)
+async def outbox_run(n: int, rate: float, fail: float, dbs: Databases, workdir: Path) -> Result:
+    url = await asyncio.to_thread(fresh_database, dbs, workdir)
     engine = create_engine(url)
     pool = create_session_pool(engine)
     clock = SystemClock()
@@ -242,7 +247,7 @@ async def outbox_run(n: int, rate: float, fail: float, workdir: Path) -> Result:
             note = outbox_note(fake, totals, too_many)
     finally:
         await engine.dispose()
-    label = f"outbox @ {rate:g}/s" + (f", {fail:.0%} 5xx" if fail else "")
+    label = f"{dbs.name}: outbox @ {rate:g}/s" + (f", {fail:.0%} 5xx" if fail else "")
     return Result(
         label,
         totals.sent,
@@ -282,11 +287,10 @@ async def add_staff(pool: async_sessionmaker[AsyncSession], users: Sequence[Fake
         await session.commit()
 
 
-async def tick_run(n: int, rate: float, fail: float, workdir: Path) -> Result:
+async def tick_run(n: int, rate: float, fail: float, dbs: Databases, workdir: Path) -> Result:
     """The real path: people and accounts in the database, `tick` plans and enqueues the
     reminder, the `Outbox` sends it."""
-    url = f"sqlite+aiosqlite:///{workdir / f'tick-{n}-{rate:g}-{fail:g}.db'}"
-    await asyncio.to_thread(upgrade_database, url)
+    url = await asyncio.to_thread(fresh_database, dbs, workdir)
     engine = create_engine(url)
     pool = create_session_pool(engine)
     calendar = load_calendar(CALENDAR_DIR / "2026-2027.json")
@@ -321,7 +325,7 @@ async def tick_run(n: int, rate: float, fail: float, workdir: Path) -> Result:
             )
     finally:
         await engine.dispose()
-    label = f"tick → outbox @ {rate:g}/s" + (f", {fail:.0%} 5xx" if fail else "")
+    label = f"{dbs.name}: tick → outbox @ {rate:g}/s" + (f", {fail:.0%} 5xx" if fail else "")
     return Result(
         label,
         totals.sent,
@@ -332,6 +336,33 @@ async def tick_run(n: int, rate: float, fail: float, workdir: Path) -> Result:
         lost,
         note,
     )
+
+
+def databases(wanted: str) -> list[str]:
+    """The databases to run on: ``sqlite``, ``postgres`` (default: SQLite, and PostgreSQL
+    when ``KENES_TEST_PG_URL`` is set)."""
+    if wanted:
+        return [name.strip() for name in wanted.split(",") if name.strip()]
+    if os.environ.get("KENES_TEST_PG_URL"):
+        return ["sqlite", "postgres"]
+    print("PostgreSQL: not run (no KENES_TEST_PG_URL; run under scripts/with-postgres)\n")
+    return ["sqlite"]
+
+
+def fresh_database(dbs: Databases, workdir: Path) -> str:
+    workdir.mkdir(parents=True, exist_ok=True)
+    return dbs.migrated(workdir)
+
+
+def open_databases(name: str, workdir: Path) -> Databases:
+    if name == "sqlite":
+        return SqliteDatabases(workdir)
+    if name == "postgres":
+        admin_url = os.environ.get("KENES_TEST_PG_URL")
+        if not admin_url:
+            raise SystemExit("--databases postgres needs KENES_TEST_PG_URL: scripts/with-postgres")
+        return PostgresDatabases(admin_url)
+    raise SystemExit(f"unknown database {name!r}: use sqlite or postgres")
 
 
 async def main_async(args: argparse.Namespace) -> int:
@@ -352,12 +383,19 @@ async def main_async(args: argparse.Namespace) -> int:
         show(await server_capacity(n))
         show(await bare_loop(n, 25.0))
     with tempfile.TemporaryDirectory(prefix="kenes-bench-") as tmp:
-        for fail in (0.0, args.fail) if args.fail else (0.0,):
-            if not args.via_tick:
-                for rate in rates:
-                    show(await outbox_run(n, rate, fail, Path(tmp)))
-            for rate in tick_rates:
-                show(await tick_run(n, rate, fail, Path(tmp)))
+        for name in databases(args.databases):
+            dbs = await asyncio.to_thread(open_databases, name, Path(tmp))
+            try:
+                for fail in (0.0, args.fail) if args.fail else (0.0,):
+                    if not args.via_tick:
+                        for rate in rates:
+                            workdir = Path(tmp) / f"{name}-{rate:g}-{fail:g}"
+                            show(await outbox_run(n, rate, fail, dbs, workdir))
+                    for rate in tick_rates:
+                        workdir = Path(tmp) / f"{name}-tick-{rate:g}-{fail:g}"
+                        show(await tick_run(n, rate, fail, dbs, workdir))
+            finally:
+                await asyncio.to_thread(dbs.close)
     bad = [r for r in results if r.duplicates or r.losses]
     if bad:
         print("\nDUPLICATES OR LOSSES in: " + ", ".join(r.label for r in bad))
@@ -382,6 +420,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--fail", type=float, default=0.05, help="share of calls answered 502")
     parser.add_argument("--skip-baseline", action="store_true", help="outbox runs only")
+    parser.add_argument(
+        "--databases",
+        default="",
+        help="sqlite,postgres (default: sqlite, and postgres if KENES_TEST_PG_URL is set)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="outbox logs at INFO")
     args = parser.parse_args(argv)
     logging.basicConfig(

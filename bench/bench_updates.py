@@ -10,7 +10,8 @@ One `FakeTelegram` on 127.0.0.1 (rate limits off) serves three bots in the same 
 * **echo**: a bare aiogram `Dispatcher` with one handler answering the text (`message.answer`),
   with Kenes' `Bot` defaults (HTML parse mode);
 * **kenes**: the production dispatcher from `create_dispatcher` (outer middlewares: a database
-  session per update, the front door looking up the account; the real routers; MemoryStorage)
+  session per update, the front door looking up the account; the real routers; the dialogue
+  state in the database, `bot.fsm_storage.DbStorage`)
   with a migrated SQLite database holding `--users` joined staff accounts, and the bot from
   `create_bot` (HTML parse mode). The reminder scheduler is off: this measures update handling.
 

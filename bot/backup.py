@@ -82,6 +82,11 @@ class WrongKey(BackupError):
 def database_path(database_url: str) -> Path:
     """The file behind an SQLite URL (``sqlite+aiosqlite:///data/kenes.db``)."""
     url = make_url(database_url)
+    if url.get_backend_name() == "postgresql":
+        raise BackupError(
+            "the database is PostgreSQL: back it up with pg_dump and restore with pg_restore"
+            ' (README, "Backup and restore")'
+        )
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         raise BackupError(f"not an SQLite file database: {url.render_as_string()}")
     return Path(url.database).expanduser()

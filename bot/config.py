@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # Outgoing messages: a global pace under Telegram's 30/s (see bot.scheduler.outbox).
     outbox_rate_per_s: float = Field(default=28.0, gt=0, le=30)
+    # Several processes on one database: one sends; another takes over this long after it died.
+    outbox_lease_ttl_s: float = Field(default=6.0, ge=1, le=300)
     # Reminders are not sent in these hours (local time), nor on days without school.
     quiet_start_hour: int = Field(default=21, ge=0, le=23)
     quiet_end_hour: int = Field(default=8, ge=0, le=23)

@@ -76,6 +76,7 @@ EXAMPLES: dict[str, str] = {
     "school_name": "№ 12 мектеп-гимназия",
     "director_name": "Сейітова А.Б.",
     "templates_dir": "data/templates",
+    "outbox_lease_ttl_s": "6",
 }
 SECRETS = ("bot_token", "backup_key")
 

@@ -14,7 +14,6 @@ from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
-from aiogram.fsm.storage.memory import MemoryStorage
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -51,6 +50,7 @@ def create_dispatcher(
     storage: BaseStorage | None = None,
     **extra: Any,
 ) -> Dispatcher:
+    from bot.fsm_storage import DbStorage
     from bot.handlers import get_routers
     from bot.lifecycle import (
         finish_updates,
@@ -69,7 +69,7 @@ def create_dispatcher(
 
         extra["attachment_store"] = AttachmentStore(attachments_folder(settings))
     dp = Dispatcher(
-        storage=storage or MemoryStorage(),
+        storage=storage or DbStorage(session_pool, clock),  # dialogues survive a restart
         settings=settings,
         session_pool=session_pool,
         plan=plan,

@@ -64,7 +64,9 @@ async def start_scheduler(dispatcher: Dispatcher, **data: Any) -> None:
 
     await jobs.start(dispatcher, **data)
     scheduler = dispatcher.workflow_data.get("scheduler")
-    if scheduler is not None:  # the nightly backup rides on the same APScheduler
+    # The nightly backup rides on the same APScheduler, in the process that receives updates
+    # (a `python -m bot send` replica beside it would copy the same file at the same time).
+    if scheduler is not None and data.get("nightly_backup", True):
         from bot.backup import schedule_nightly_backup
         from bot.config import attachments_folder
         from bot.config_check import decode_backup_key
@@ -103,7 +105,11 @@ async def start_outbox(dispatcher: Dispatcher, bot: Bot, **data: Any) -> None:
         return
     settings = data["settings"]
     outbox = Outbox(
-        bot, data["session_pool"], data["clock"], rate_per_s=settings.outbox_rate_per_s
+        bot,
+        data["session_pool"],
+        data["clock"],
+        rate_per_s=settings.outbox_rate_per_s,
+        lease_ttl_s=settings.outbox_lease_ttl_s,
     )
     dispatcher["outbox"] = outbox
     dispatcher["outbox_task"] = asyncio.create_task(outbox.run_forever(), name="outbox")

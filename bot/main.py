@@ -33,7 +33,8 @@ DEV_LOG_SQL_WARNING = (
 )
 
 
-def run() -> int:
+def run(*, receive_updates: bool = True) -> int:
+    """`python -m bot run`; `receive_updates=False` is `python -m bot send` (reminders only)."""
     # Every setting is checked before anything else: one line per problem, exit 1, no
     # traceback, no network call.
     checked = check_settings()
@@ -53,7 +54,7 @@ def run() -> int:
     if settings.dev_log_sql:
         print(DEV_LOG_SQL_WARNING, file=sys.stderr)
     try:
-        return asyncio.run(amain(checked))
+        return asyncio.run(amain(checked, receive_updates=receive_updates))
     except KeyboardInterrupt:
         return 0
     except Exception:  # the last stop: logged by type and stack only (bot.logs), exit 1
@@ -61,7 +62,7 @@ def run() -> int:
         return 1
 
 
-async def amain(checked: Checked) -> int:
+async def amain(checked: Checked, *, receive_updates: bool = True) -> int:
     from bot.core.schedule import DEFAULT_POLICY
     from bot.factory import create_bot, create_dispatcher
     from db.engine import create_engine, create_session_pool, upgrade_database
@@ -92,8 +93,14 @@ async def amain(checked: Checked) -> int:
                 calendar=checked.calendar,
                 clock=clock,
                 reminder_policy=policy,
+                nightly_backup=receive_updates,
             )
-            await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
+            if receive_updates:
+                await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
+            else:  # python -m bot send: a stand-by sender beside `run`
+                from bot.cli.send import send_only
+
+                await send_only(dp, bot)
         finally:
             await engine.dispose()
     finally:

@@ -638,3 +638,27 @@ class PlanOverride(SQLModel, table=True):
     )
     set_by_person_id: int | None = None
     set_at: datetime = created_at_field()
+
+
+class FsmState(SQLModel, table=True):
+    """A dialogue's state and data (aiogram FSM), so a restart does not lose a half-written note.
+
+    The key is aiogram's `StorageKey`; a missing thread or business connection is stored as 0
+    or "" (key columns cannot be NULL). `data` is the dialogue's data as JSON text. A row goes
+    when its dialogue ends (no state, no data); one untouched for long is purged
+    (`bot.fsm.DbStorage.purge`): drafts may hold a child's name or a note's text.
+    """
+
+    __tablename__ = "fsm_state"
+
+    bot_id: int = Field(sa_type=sa.BigInteger, primary_key=True)
+    chat_id: int = Field(sa_type=sa.BigInteger, primary_key=True)
+    user_id: int = Field(sa_type=sa.BigInteger, primary_key=True)
+    thread_id: int = Field(default=0, sa_type=sa.BigInteger, primary_key=True)
+    business_connection_id: str = Field(default="", primary_key=True)
+    destiny: str = Field(default="default", primary_key=True)
+    state: str | None = None
+    data: str = Field(default="{}", sa_type=sa.Text)
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True
+    )

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_TOKEN", "BotState", "Call", "FakeTelegram", "Violation"]
 
-DEFAULT_TOKEN = "123456:TEST"
+DEFAULT_TOKEN = "123456789:AAFakegram-test-token_0123456789ab"  # shaped like a real one
 CONFLICT_POLLING = (
     "Conflict: terminated by other getUpdates request; "
     "make sure that only one bot instance is running"
@@ -259,7 +259,7 @@ class FakeTelegram:
         self._allowances: list[_Allowance] = []
         self._waiters: set[asyncio.Future[None]] = set()
         self._ids = itertools.count(1)
-        self._user_ids = itertools.count(1001)
+        self._user_ids = itertools.count(7_000_000_001)
         self._group_ids = itertools.count(1)
         self._query_ids = itertools.count(1)
         self._runner: web.AppRunner | None = None

@@ -1,8 +1,9 @@
-"""Shared fixtures: a migrated SQLite database per test, a hand-set clock."""
+"""Shared fixtures: a migrated database per test (SQLite, or PostgreSQL with
+``KENES_TEST_DB=postgres``: see tests/databases.py), a hand-set clock."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,8 +13,9 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import ManualClock
-from db.engine import create_engine, create_session_pool, upgrade_database
+from db.engine import create_engine, create_session_pool
 from fakegram import FakeTelegram
+from tests.databases import Databases, backend, open_databases
 from tests.harness import Kenes, kenes_app
 
 pytest_plugins = ["fakegram.pytest_plugin"]
@@ -21,11 +23,51 @@ pytest_plugins = ["fakegram.pytest_plugin"]
 TZ = ZoneInfo("Asia/Aqtobe")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "sqlite_only(reason): the test is about SQLite itself (its files, pragmas, backup API);"
+        " skipped when the suite runs on PostgreSQL",
+    )
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"kenes database: {backend()}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if backend() == "sqlite":
+        return
+    for item in items:
+        marker = item.get_closest_marker("sqlite_only")
+        if marker is not None:
+            reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+    dbs = open_databases(tmp_path_factory.mktemp("databases"))
+    try:
+        yield dbs
+    finally:
+        dbs.close()
+
+
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'kenes.db'}"
-    upgrade_database(url)
-    return url
+def db_url(databases: Databases, tmp_path: Path) -> Iterator[str]:
+    """A fresh database of this test's own, migrated to the head."""
+    url = databases.migrated(tmp_path)
+    yield url
+    databases.release(url)
+
+
+@pytest.fixture
+def empty_db_url(databases: Databases, tmp_path: Path) -> Iterator[str]:
+    """A fresh database of this test's own, without any table."""
+    url = databases.empty(tmp_path)
+    yield url
+    databases.release(url)
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """The end-to-end harness: the production Dispatcher, real polling over HTTP, a strict fake
-Telegram server, a real migrated SQLite database and a hand-set clock.
+Telegram server, a real migrated database (SQLite, or PostgreSQL: tests/databases.py) and a
+hand-set clock.
 
     async def test_x(kenes):
         teacher = await kenes.join("amangeldi-sm", "Сания")
@@ -30,6 +31,7 @@ from db.engine import create_engine, create_session_pool
 from db.models import Person
 from fakegram import FakeTelegram
 from fakegram.chats import FakeUser
+from tests.databases import data_folder
 
 
 @cache
@@ -117,12 +119,21 @@ async def kenes_app(
     the same school moved to a new bot."""
     if token is not None and token not in fake.bots:
         fake.add_bot(token, username=f"kenes_{token.split(':')[0]}_bot")
+    folders = {}
+    data = data_folder(db_url)  # the test's folder (beside the database file on SQLite)
+    if data is not None:
+        folders = {
+            "attachments_dir": data / "attachments",
+            "backup_dir": data / "backups",
+            "plans_dir": data / "plans",
+        }
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         bot_token=token or fake.token,
         telegram_api_url=fake.base_url,
         admin_ids=[ADMIN_ID],
         database_url=db_url,
+        **folders,
     )
     # Tests drive time: the scheduler's own minute ticks stay off unless a test asks for them.
     extra.setdefault("scheduler_enabled", False)

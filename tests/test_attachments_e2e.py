@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+import pytest
 from sqlmodel import select
 
 from bot.callbacks import StudentAction, StudentCb
@@ -220,6 +221,7 @@ async def test_note_card_and_register_screens_are_protected(kenes: Kenes) -> Non
     assert sends[-1].get("protect_content") is True
 
 
+@pytest.mark.sqlite_only(reason="the backup and restore of an SQLite file")
 async def test_attachments_survive_backup_wipe_and_restore(
     kenes: Kenes, fakegram: FakeTelegram, db_url: str, clock: ManualClock, tmp_path: Any
 ) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import sqlite3
+import subprocess
+import sys
 import tarfile
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -80,6 +82,7 @@ def _names(backup: Path, tmp: Path, key: bytes | None = None) -> list[str]:
     return _names_in_db(copy)
 
 
+@pytest.mark.sqlite_only(reason="SQLite's file backup and restore")
 async def test_backup_keeps_the_newest_and_each_copy_is_whole(db_url: str, tmp_path: Path) -> None:
     store = AttachmentStore(tmp_path / "attachments")
     await _fill(db_url, store)
@@ -103,6 +106,7 @@ async def test_backup_keeps_the_newest_and_each_copy_is_whole(db_url: str, tmp_p
         backup_database(tmp_path / "missing.db", target, now=NOW)
 
 
+@pytest.mark.sqlite_only(reason="SQLite's file backup and restore")
 async def test_an_encrypted_backup_hides_everything_and_a_wrong_key_is_refused(
     db_url: str, tmp_path: Path
 ) -> None:
@@ -138,6 +142,7 @@ async def test_an_encrypted_backup_hides_everything_and_a_wrong_key_is_refused(
     assert _names_in_db(database_path(db_url)) == [NAME]  # nothing was changed
 
 
+@pytest.mark.sqlite_only(reason="SQLite's file backup and restore")
 async def test_restore_procedure_from_the_readme(
     db_url: str,
     tmp_path: Path,
@@ -183,6 +188,7 @@ async def test_restore_procedure_from_the_readme(
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+@pytest.mark.sqlite_only(reason="SQLite's file backup and restore")
 async def test_a_backup_of_the_old_format_still_restores(db_url: str, tmp_path: Path) -> None:
     await _fill(db_url)
     old = tmp_path / "kenes-20261001-023000.db"
@@ -197,6 +203,7 @@ async def test_a_backup_of_the_old_format_still_restores(db_url: str, tmp_path: 
     assert _names_in_db(database_path(db_url)) == [NAME]
 
 
+@pytest.mark.sqlite_only(reason="SQLite's file backup and restore")
 async def test_the_nightly_job_backs_up_the_files_too(db_url: str, tmp_path: Path) -> None:
     attachments = tmp_path / "att"
     await _fill(db_url, AttachmentStore(attachments))
@@ -207,6 +214,7 @@ async def test_the_nightly_job_backs_up_the_files_too(db_url: str, tmp_path: Pat
     assert [data for _sha, data in files] == [PHOTO] and encrypted
 
 
+@pytest.mark.sqlite_only(reason="SQLite's file backup and restore")
 def test_backup_and_restore_as_processes_encrypted_and_a_wrong_key_is_one_line(
     tmp_path: Path,
 ) -> None:
@@ -245,3 +253,25 @@ def test_backup_and_restore_as_processes_encrypted_and_a_wrong_key_is_one_line(
     )
     assert right.code == 0 and "1 attached files" in right.stdout, right.output
     assert NAME not in made.output + wrong.output + right.output
+
+
+def test_on_postgresql_backup_and_restore_point_at_pg_dump(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = "postgresql+asyncpg://kenes:s3cret-pw@db.school.kz/kenes"
+    done = subprocess.run(  # the entry point as a process: exit code and its whole output
+        [sys.executable, "-m", "bot", "backup", "--database-url", url],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,  # no .env here
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    output = done.stdout + done.stderr
+    assert output.count("\n") == 1 and "pg_dump" in output, output
+    assert "Traceback" not in output and "s3cret" not in output
+    assert main(["restore", "some.dump", "--database-url", url, "--yes"]) == 1
+    captured = capsys.readouterr()
+    restore = captured.out + captured.err
+    assert restore.count("\n") == 1 and "pg_restore" in restore and "s3cret" not in restore

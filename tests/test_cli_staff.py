@@ -13,8 +13,8 @@ from db.engine import create_engine, create_session_pool
 
 
 @pytest.fixture
-def db_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+def db_env(empty_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = empty_db_url  # the command migrates it
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.delenv("BOT_TOKEN", raising=False)
     monkeypatch.chdir(tmp_path)  # no .env here

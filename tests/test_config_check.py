@@ -74,6 +74,7 @@ GOOD: dict[str, list[str]] = {
     "SCHOOL_NAME": ["", "№ 12 мектеп-гимназия"],
     "DIRECTOR_NAME": ["", "Сейітова А.Б."],
     "TEMPLATES_DIR": ["", "{tmp}"],
+    "OUTBOX_LEASE_TTL_S": ["6", "1", "300"],
 }
 BAD: dict[str, list[str]] = {
     "BOT_TOKEN": [
@@ -108,6 +109,7 @@ BAD: dict[str, list[str]] = {
     "SCHOOL_NAME": ["x" * 201],
     "DIRECTOR_NAME": ["y" * 201],
     "TEMPLATES_DIR": ["{tmp}/no-such-folder", "{file}"],
+    "OUTBOX_LEASE_TTL_S": ["0", "301", "soon"],
 }
 
 

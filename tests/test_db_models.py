@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
-from sqlmodel import SQLModel, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.engine import create_engine, create_session_pool
@@ -38,10 +38,9 @@ SessionPool = async_sessionmaker[AsyncSession]
 
 
 @pytest.fixture
-async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'data' / 'kenes.db'}")
-    async with engine.begin() as connection:
-        await connection.run_sync(SQLModel.metadata.create_all)
+async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
+    """The suite's database (SQLite or PostgreSQL), migrated: the schema is the models'."""
+    engine = create_engine(db_url)
     yield engine
     await engine.dispose()
 
@@ -85,14 +84,18 @@ def reminder(dedup_key: str, person_id: int | None = None) -> Reminder:
 # --- engine ------------------------------------------------------------------------------------
 
 
-async def test_engine_sets_the_pragmas_and_makes_the_directory(
-    engine: AsyncEngine, tmp_path: Path
-) -> None:
-    async with engine.connect() as connection:
-        assert (await connection.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
-        assert (await connection.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
-        assert (await connection.exec_driver_sql("PRAGMA busy_timeout")).scalar() == 5000
-        assert (await connection.exec_driver_sql("PRAGMA synchronous")).scalar() == 1  # NORMAL
+@pytest.mark.sqlite_only(reason="SQLite pragmas and files")
+async def test_engine_sets_the_pragmas_and_makes_the_directory(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'data' / 'kenes.db'}")
+    try:
+        async with engine.connect() as connection:
+            assert (await connection.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
+            assert (await connection.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
+            assert (await connection.exec_driver_sql("PRAGMA busy_timeout")).scalar() == 5000
+            synchronous = (await connection.exec_driver_sql("PRAGMA synchronous")).scalar()
+            assert synchronous == 1  # NORMAL
+    finally:
+        await engine.dispose()
     assert (tmp_path / "data" / "kenes.db").is_file()
 
 
@@ -133,7 +136,10 @@ async def test_aware_datetime_round_trips_as_the_same_instant_in_utc(
 
     async with engine.connect() as connection:
         stored = (await connection.exec_driver_sql("SELECT expires_at FROM lease")).scalar()
-    assert stored == "2026-09-01 04:00:00.000000"
+    if engine.dialect.name == "sqlite":
+        assert stored == "2026-09-01 04:00:00.000000"
+    else:  # timestamp without time zone: the naive UTC instant
+        assert stored == datetime(2026, 9, 1, 4, 0)  # noqa: DTZ001 - as stored
 
 
 async def test_comparisons_bind_aware_datetimes_in_utc(pool: SessionPool) -> None:

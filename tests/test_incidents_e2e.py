@@ -107,7 +107,11 @@ async def test_quick_note_in_four_taps_notifies_without_name_and_never_logs_it(
     assert NAME in opened.text and SECRET in opened.text and "Амангелді" in opened.text
     async with kenes.pool() as session:
         audit = (
-            await session.exec(select(AuditLog).where(col(AuditLog.action).like("incident.%")))
+            await session.exec(
+                select(AuditLog)
+                .where(col(AuditLog.action).like("incident.%"))
+                .order_by(col(AuditLog.id))
+            )
         ).all()
     assert [a.action for a in audit] == ["incident.create", "incident.open"]
     assert all(NAME not in str(a.details) and "Ерлан" not in str(a.details) for a in audit)

@@ -473,6 +473,101 @@ async def test_second_process_waits_for_the_lease_then_takes_over(
     assert not (await first.drain()).lease_busy
 
 
+async def test_a_sender_whose_lease_ran_out_claims_nothing(
+    session_pool, second_pool, make_outbox, tg, fake_time
+) -> None:
+    """A stalled process (its lease ran out, another took over) must not send a row it had
+    already read: the claim itself checks the lease (the fence)."""
+    first = make_outbox(holder="process-1", lease_ttl_s=6)
+    second = make_outbox(second_pool, holder="process-2", lease_ttl_s=6)
+    await put(session_pool, "r", 100)
+    assert await first.lease.acquire()
+    [row] = await first.store.fetch_due()
+    fake_time.advance(7)  # process 1 stalls past its lease; process 2 takes over
+    assert await second.lease.acquire()
+    assert not await first.store.claim(row) and not first.lease.held
+    assert (await second.drain()).sent == 1 and len(tg.sent) == 1
+
+
+@dataclass
+class SlowSession(ScriptedSession):
+    """Telegram answers only when `gate` is set (a slow network); `entered` when asked."""
+
+    gate: asyncio.Event = field(default_factory=asyncio.Event)
+    entered: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def make_request(
+        self,
+        bot: Bot,
+        method: TelegramMethod[Any],
+        timeout: int | None = None,  # noqa: ASYNC109 - aiogram's signature
+    ) -> Any:
+        self.entered.set()
+        await self.gate.wait()
+        return await super().make_request(bot, method, timeout)
+
+
+class SteppedTime(FakeTime):
+    """Fake time that moves only when the test says: `beat` moves it on, wakes the sleepers
+    whose time has come and waits until each sleeps again (has done its work)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sleepers: list[tuple[float, asyncio.Future[None]]] = []
+        self.slept_count = 0
+        self._slept = asyncio.Event()
+
+    async def sleep(self, seconds: float) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.sleepers.append((self.t + max(seconds, 0.0), future))
+        self.slept_count += 1
+        self._slept.set()
+        try:
+            await future
+        finally:
+            self.sleepers = [s for s in self.sleepers if s[1] is not future]
+
+    async def beat(self, seconds: float) -> None:
+        self.t += seconds
+        due = [future for deadline, future in self.sleepers if deadline <= self.t]
+        before = self.slept_count
+        for future in due:
+            future.set_result(None)
+        while self.slept_count < before + len(due):
+            self._slept.clear()
+            await self._slept.wait()
+
+
+async def test_a_live_sender_keeps_its_lease_through_a_slow_send(
+    session_pool, second_pool
+) -> None:
+    """The heartbeat renews the lease while one HTTP call lasts five times the lease."""
+    time = SteppedTime()
+    slow = SlowSession(time=time)
+    options: dict[str, Any] = {
+        "sleep": time.sleep,
+        "monotonic": time.monotonic,
+        "lease_ttl_s": 6,
+        "rate_per_s": 1000,
+        "per_chat_interval_s": 0,
+    }
+    first = Outbox(Bot(TOKEN, session=slow), session_pool, time, holder="p1", **options)
+    second = Outbox(Bot(TOKEN, session=slow), second_pool, time, holder="p2", **options)
+    await put(session_pool, "r", 100)
+    loop = asyncio.create_task(first.run_forever())
+    await asyncio.wait_for(slow.entered.wait(), 5)  # the send is in flight, and stays there
+    for _ in range(15):  # 30 s
+        await asyncio.wait_for(time.beat(2), 5)
+    assert time.t >= 30
+    assert (await second.drain()).lease_busy  # process 2 cannot take over a live sender
+    slow.gate.set()
+    await asyncio.wait_for(slow.delivered.wait(), 5)
+    first.stop()
+    await asyncio.wait_for(loop, 5)
+    assert [sent.chat_id for sent in slow.sent] == [100]
+    assert (await row(session_pool, "r")).state == ReminderState.SENT
+
+
 async def test_row_left_sending_by_a_crash_is_resent_late(session_pool, make_outbox, tg) -> None:
     await put(session_pool, "stuck", 100)
     await put(session_pool, "fine", 200)

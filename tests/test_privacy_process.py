@@ -246,6 +246,6 @@ async def test_the_real_process_logs_no_child_no_note_no_comment_no_token(
     stamped = [line for line in lines if ISO_LINE.match(line)]
     assert stamped and all("+05:00" in line[:30] for line in stamped)
     # Every line is a log line or part of one (a traceback under it): nothing bypasses it.
-    assert ISO_LINE.match(lines[0]) and ISO_LINE.match(lines[-1])
+    assert ISO_LINE.match(lines[0]) and ISO_LINE.match(lines[-1]), "\n".join(lines[-60:])
     if level == "DEBUG":
         assert " DEBUG " in output  # the level was honoured, and still nothing leaked

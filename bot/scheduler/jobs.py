@@ -30,7 +30,7 @@ from typing import Any
 from aiogram.types import InlineKeyboardMarkup
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -40,6 +40,7 @@ from bot.config import CALENDAR_DIR
 from bot.core.calendar import SchoolCalendar
 from bot.core.plan import Plan
 from bot.core.schedule import DEFAULT_POLICY, ReminderPolicy
+from bot.fsm_storage import STALE_AFTER, DbStorage
 from bot.keyboards import record_prompt_kb, set_date_kb, task_kb
 from bot.permissions import Perm, can
 from bot.scheduler.planner import (
@@ -52,6 +53,7 @@ from bot.scheduler.planner import (
 )
 from bot.services import students, tasks
 from bot.services.assignments import effective_plan
+from db.dialect import insert_ignore
 from db.models import KeyValue, Report, ReportStatus
 from db.models import Occurrence as OccurrenceRow
 from db.models import Reminder as OutboxRow
@@ -60,6 +62,7 @@ log = logging.getLogger(__name__)
 STOP_GRACE_S = 10.0
 
 JOB_ID = "kenes-tick"
+PURGE_JOB_ID = "kenes-purge-dialogues"
 
 
 @dataclass
@@ -209,12 +212,9 @@ def _render(
 
 
 async def _claim(session: AsyncSession, key: str, value: str, now: datetime) -> bool:
-    inserted = await session.exec(
-        sqlite_insert(KeyValue)  # type: ignore[call-overload]
-        .values(key=key, value=value, updated_at=now)
-        .on_conflict_do_nothing(index_elements=["key"])
+    return await insert_ignore(
+        session, KeyValue, {"key": key, "value": value, "updated_at": now}, key=["key"]
     )
-    return bool(inserted.rowcount == 1)
 
 
 async def _summary(
@@ -334,8 +334,29 @@ async def start(dispatcher: Any, **data: Any) -> None:
     dispatcher["app_context"] = ctx
     if data.get("scheduler_enabled", True):
         scheduler = create_scheduler(ctx, clock)
+        storage = dispatcher.fsm.storage
+        if isinstance(storage, DbStorage):  # drafts of abandoned dialogues go nightly
+            scheduler.add_job(
+                _purge_dialogues,
+                CronTrigger(hour=3, minute=15, timezone=ctx.calendar.tz),
+                args=(storage,),
+                id=PURGE_JOB_ID,
+                coalesce=True,
+                misfire_grace_time=3600,
+                replace_existing=True,
+            )
         scheduler.start()
         dispatcher["scheduler"] = scheduler
+
+
+async def _purge_dialogues(storage: DbStorage) -> None:
+    try:
+        dropped = await storage.purge()
+    except SQLAlchemyError as exc:  # tomorrow night tries again
+        log.error("purging stale dialogues failed: %s", type(exc).__name__)
+        return
+    if dropped:
+        log.info("dropped %d dialogues untouched for %s", dropped, STALE_AFTER)
 
 
 def _wake(dispatcher: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core import plan as plan_model
@@ -33,7 +33,7 @@ async def effective_plan(session: AsyncSession, plan: Plan) -> Plan:
             name=p.name,
             roles=tuple(Role(r) for r in p.roles if r in _ROLES) or (Role.TEACHER,),
         )
-        for p in (await session.exec(select(Person))).all()
+        for p in (await session.exec(select(Person).order_by(col(Person.id)))).all()
         if p.key not in known
     ]
     return with_assignments(plan, {row.ref: list(row.people) for row in rows}, extra)

@@ -34,6 +34,7 @@ from bot.core.roles import Role
 from bot.core.timing import FixedDate, Months
 from bot.services.staff import audit, members_of
 from bot.services.tasks import decision_key
+from db.dialect import has_prefix
 from db.models import (
     Account,
     AccountState,
@@ -433,7 +434,7 @@ async def extraordinary_agendas(session: AsyncSession, year: str) -> dict[int, s
     """Hook for reminder texts: {session number: agenda text} of the year's extraordinary
     sessions (the plan's sessions have their agenda in the plan)."""
     prefix = agenda_key(year, 0)[:-1]
-    rows = (await session.exec(select(KeyValue).where(col(KeyValue.key).startswith(prefix)))).all()
+    rows = (await session.exec(select(KeyValue).where(has_prefix(KeyValue.key, prefix)))).all()
     out = {}
     for row in rows:
         tail = row.key.removeprefix(prefix)

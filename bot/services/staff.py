@@ -21,7 +21,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.plan import Plan, Responsible
 from bot.core.roles import Role
-from db.models import Account, AccountState, AuditLog, Invite, Language, Person
+from db.dialect import insert_ignore
+from db.models import Account, AccountState, AuditLog, Invite, Language, Person, utcnow
 
 INVITE_TTL = timedelta(days=7)
 INVITE_PREFIX = "i_"
@@ -98,16 +99,21 @@ async def sync_people(session: AsyncSession, plan: Plan) -> int:
     for person in plan.people:
         if person.key in known:
             continue
-        session.add(
-            Person(
-                key=person.key,
-                name=person.name,
-                position=person.position,
-                roles=[str(role) for role in person.roles],
-                class_name=person.class_name,
-            )
+        # Insert-or-ignore: two replicas starting at once on one PostgreSQL both add the plan.
+        added += await insert_ignore(
+            session,
+            Person,
+            {
+                "key": person.key,
+                "name": person.name,
+                "position": person.position,
+                "roles": [str(role) for role in person.roles],
+                "class_name": person.class_name,
+                "active": True,
+                "created_at": utcnow(),
+            },
+            key=["key"],
         )
-        added += 1
     await session.commit()
     return added
 

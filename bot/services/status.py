@@ -228,8 +228,8 @@ async def load_status(
     policy: ReminderPolicy = DEFAULT_POLICY,
 ) -> Status:
     plan = await effective_plan(session, plan)  # with /reassign applied
-    people = (await session.exec(select(Person))).all()
-    accounts = (await session.exec(select(Account))).all()
+    people = (await session.exec(select(Person).order_by(col(Person.id)))).all()
+    accounts = (await session.exec(select(Account).order_by(col(Account.id)))).all()
     joined = [a.joined_at for a in accounts]
     since = min(joined).astimezone(calendar.tz).date() if joined else None
     done = (

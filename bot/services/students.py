@@ -157,18 +157,21 @@ async def search(
     words = [w.casefold() for w in query.split()]
     if not words:
         return []
-    statement = select(Student.id, Student.full_name)
+    statement = select(Student.id, Student.full_name, Student.class_name)
     if only_class is not None:
         statement = statement.where(Student.class_name == only_class)
-    ids = [
-        sid
-        for sid, name in (await session.exec(statement)).all()
-        if all(w in name.casefold() for w in words)
-    ][:limit]
-    if not ids:
+    # The first `limit` in the order shown, whatever order the database returns rows in.
+    found = sorted(
+        (
+            (_class_key(klass), name, sid)
+            for sid, name, klass in (await session.exec(statement)).all()
+            if all(w in name.casefold() for w in words)
+        ),
+    )[:limit]
+    if not found:
         return []
-    rows = await session.exec(select(Student).where(col(Student.id).in_(ids)))
-    return sorted(rows.all(), key=lambda s: (_class_key(s.class_name), s.full_name))
+    rows = await session.exec(select(Student).where(col(Student.id).in_([f[2] for f in found])))
+    return sorted(rows.all(), key=lambda s: (_class_key(s.class_name), s.full_name, s.id))
 
 
 async def namesakes(session: AsyncSession, full_name: str, class_name: str) -> list[Student]:

@@ -17,7 +17,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -37,6 +36,7 @@ from bot.scheduler.planner import (
 )
 from bot.services.students import CouncilCase, student_occurrences
 from bot.texts import t, tp
+from db.dialect import insert_ignore
 from db.models import (
     Account,
     CouncilSession,
@@ -233,19 +233,20 @@ def find_occurrence(
 async def ensure_occurrence(
     session: AsyncSession, occ: Occurrence, school_year: str
 ) -> OccurrenceRow:
-    await session.exec(
-        sqlite_insert(OccurrenceRow)  # type: ignore[call-overload]
-        .values(
-            key=occ.key,
-            ref=occ.ref,
-            school_year=school_year,
-            window_start=occ.window_start,
-            due=occ.due,
-            title=occ.title,
-            status=OccurrenceStatus.OPEN,
-            created_at=occ.window_start,
-        )
-        .on_conflict_do_nothing(index_elements=["key"])
+    await insert_ignore(
+        session,
+        OccurrenceRow,
+        {
+            "key": occ.key,
+            "ref": occ.ref,
+            "school_year": school_year,
+            "window_start": occ.window_start,
+            "due": occ.due,
+            "title": occ.title,
+            "status": OccurrenceStatus.OPEN,
+            "created_at": occ.window_start,
+        },
+        key=["key"],
     )
     row = (await session.exec(select(OccurrenceRow).where(OccurrenceRow.key == occ.key))).one()
     return row
@@ -270,37 +271,42 @@ async def record(
 ) -> Recorded:
     """Record one report; commits. A comment keeps the current status (done stays done)."""
     assert occurrence.id is not None
-    inserted = await session.exec(
-        sqlite_insert(ReportEvent)  # type: ignore[call-overload]
-        .values(
-            occurrence_id=occurrence.id,
-            person_id=person_id,
-            status=status,
-            text=text,
-            at=now,
-            idempotency_key=idempotency_key,
-        )
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+    inserted = await insert_ignore(
+        session,
+        ReportEvent,
+        {
+            "occurrence_id": occurrence.id,
+            "person_id": person_id,
+            "status": status,
+            "text": text,
+            "at": now,
+            "idempotency_key": idempotency_key,
+        },
+        key=["idempotency_key"],
     )
-    report = (
-        await session.exec(
-            select(Report).where(
-                Report.occurrence_id == occurrence.id, Report.person_id == person_id
-            )
-        )
-    ).first()
-    if inserted.rowcount != 1:
+    mine = select(Report).where(
+        Report.occurrence_id == occurrence.id, Report.person_id == person_id
+    )
+    if not inserted:
+        report = (await session.exec(mine)).first()
         await session.commit()
         return Recorded(False, report)
-    if report is None:
-        report = Report(
-            occurrence_id=occurrence.id,
-            person_id=person_id,
-            status=status,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(report)
+    # The person's report row, made insert-or-ignore: two taps at once (Done, then Snooze) on
+    # PostgreSQL would otherwise both find none and both insert; the second now waits for the
+    # first and updates its row, as SQLite's single writer does anyway.
+    await insert_ignore(
+        session,
+        Report,
+        {
+            "occurrence_id": occurrence.id,
+            "person_id": person_id,
+            "status": status,
+            "created_at": now,
+            "updated_at": now,
+        },
+        key=["occurrence_id", "person_id"],
+    )
+    report = (await session.exec(mine.execution_options(populate_existing=True))).one()
     report.updated_at = now
     if status is not ReportStatus.COMMENT:  # a comment lives in the history only
         report.status = status
@@ -342,8 +348,9 @@ async def report_texts(
 
 
 async def load_roster(session: AsyncSession, plan: Plan) -> Roster:
-    people = (await session.exec(select(Person))).all()
-    accounts = (await session.exec(select(Account))).all()
+    # Ordered: rows come in no promised order without ORDER BY (PostgreSQL shows it).
+    people = (await session.exec(select(Person).order_by(col(Person.id)))).all()
+    accounts = (await session.exec(select(Account).order_by(col(Account.id)))).all()
     return Roster(plan, people, accounts)
 
 

@@ -1,8 +1,10 @@
-"""Alembic environment for Kenes.
+"""Alembic environment for Kenes, on SQLite and PostgreSQL.
 
-The database URL comes from, in order: the URL passed in code (`db.engine.upgrade_database`),
-``alembic -x url=...``, the ``DATABASE_URL`` environment variable (the bot's own setting), and
-``sqlalchemy.url`` in ``db/alembic.ini``. An async URL is turned into its sync twin.
+In code (`db.engine.upgrade_database`) the migrations run on the connection the caller passes
+(``config.attributes["connection"]``: an async engine's connection inside ``run_sync``). From the
+``alembic`` command line the database URL comes from ``alembic -x url=...``, the
+``DATABASE_URL`` environment variable (the bot's own setting), or ``sqlalchemy.url`` in
+``db/alembic.ini``, and the same async driver is used (`db.engine.async_url`).
 
 SQLite specifics:
 
@@ -17,6 +19,7 @@ SQLite specifics:
 
 from __future__ import annotations
 
+import asyncio
 import os
 from logging.config import fileConfig
 from typing import Any
@@ -26,7 +29,7 @@ from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlmodel import SQLModel
 
-from db.engine import create_migration_engine, sync_url
+from db.engine import async_url, create_migration_engine
 from db.models import StrEnumType, UTCDateTime  # importing db.models registers the tables
 
 config = context.config
@@ -43,7 +46,7 @@ def database_url() -> sa.URL:
         url = config.get_main_option("sqlalchemy.url")
     if not url:
         raise RuntimeError("no database URL: pass -x url=..., set DATABASE_URL or sqlalchemy.url")
-    return sync_url(url)
+    return async_url(url)
 
 
 def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | bool:
@@ -76,19 +79,27 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:  # db.engine.migrate: the caller's connection
+        run_on_connection(connection)
+    else:  # the alembic command line
+        asyncio.run(run_on_new_engine())
+
+
+async def run_on_new_engine() -> None:
     engine = create_migration_engine(database_url())
     try:
-        with engine.connect() as connection:
-            run_on_connection(connection)
+        async with engine.connect() as connection:
+            await connection.run_sync(run_on_connection)
     finally:
-        engine.dispose()
+        await engine.dispose()
 
 
 def run_on_connection(connection: sa.Connection) -> None:
     sqlite = connection.dialect.name == "sqlite"
     if sqlite:
         # Outside any transaction, where SQLite honours this pragma.
-        connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        driver_execute(connection, "PRAGMA foreign_keys=OFF")
     try:
         # db.engine makes SQLAlchemy emit BEGIN itself, so SQLite DDL is transactional: the
         # whole upgrade commits or rolls back as one.
@@ -103,7 +114,16 @@ def run_on_connection(connection: sa.Connection) -> None:
                     raise RuntimeError(f"foreign key violations after migration: {violations}")
     finally:
         if sqlite:
-            connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+            driver_execute(connection, "PRAGMA foreign_keys=ON")
+
+
+def driver_execute(connection: sa.Connection, statement: str) -> None:
+    """Run `statement` on the DBAPI connection itself, outside SQLAlchemy's transaction."""
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(statement)
+    finally:
+        cursor.close()
 
 
 if config.config_file_name is not None:
