@@ -154,6 +154,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "kk": "белгісіз баптау (.env-тегі атаулар кіші әріппен, не data_dir)",
         "ru": "неизвестная настройка (имена из .env строчными буквами или data_dir)",
     },
+    "cfg_webhook_refused": {
+        "kk": "Telegram бұл адресті қабылдамады: ол интернеттен https арқылы ашылуы керек",
+        "ru": "Telegram не принял этот адрес: он должен открываться из интернета по https",
+    },
     # What is wrong beyond the rule.
     "cfg_required": {
         "kk": "бос, бірақ бот оны керек етеді",
