@@ -237,6 +237,7 @@ def check_settings(
     # school's: more to tell than the missing file alone).
     many = (
         school is None
+        and not os.environ.get("KENES_SCHOOL")  # `--school NAME`: that school's settings
         and settings.schools_file is not None
         and "schools_file" not in bad
         and settings.schools_file.expanduser().is_file()

@@ -50,6 +50,7 @@ def create_dispatcher(
     storage: BaseStorage | None = None,
     **extra: Any,
 ) -> Dispatcher:
+    from bot.access_cache import AccessCache
     from bot.fsm_storage import DbStorage
     from bot.handlers import get_routers
     from bot.lifecycle import (
@@ -81,7 +82,8 @@ def create_dispatcher(
     dp["in_flight"] = in_flight
     dp.update.outer_middleware(in_flight)  # first: a stop waits for what is in flight
     dp.update.outer_middleware(DbSessionMiddleware(session_pool))
-    dp.update.outer_middleware(AccessMiddleware())
+    # The access cache of this school's database only (many schools in one process).
+    dp.update.outer_middleware(AccessMiddleware(AccessCache(bind=session_pool.kw.get("bind"))))
     dp.include_routers(*get_routers())
     dp.startup.register(on_startup)
     dp.shutdown.register(finish_updates)  # first: answers still go out, then the rest stops

@@ -161,9 +161,19 @@ async def migrate(url: str | URL, run: Callable[[Config], Any], schema: str | No
 # --- internals ----------------------------------------------------------------------------------
 
 
+# Alembic keeps the running migration in module globals (`alembic.context`): one at a time in
+# a process, or two schools migrating at once would run on each other's connection.
+_MIGRATING = threading.Lock()
+
+
 def _run_in_thread(make: Callable[[], Any]) -> None:
     """``asyncio.run(make())`` in a new thread: works whether or not this thread runs a loop,
-    and leaves this thread's event loop (a test runner's, the bot's) alone."""
+    and leaves this thread's event loop (a test runner's, the bot's) alone. One at a time."""
+    with _MIGRATING:
+        _run_in_new_thread(make)
+
+
+def _run_in_new_thread(make: Callable[[], Any]) -> None:
     failure: list[BaseException] = []
 
     def target() -> None:

@@ -37,7 +37,20 @@ if TYPE_CHECKING:
 
     from bot.config_check import Checked, Problem
 
-__all__ = ["NAME_RE", "SchoolsFileError", "check_schools", "read_schools_file", "school_folder"]
+__all__ = [
+    "NAME_RE",
+    "SELECTED",
+    "SchoolsFileError",
+    "check_schools",
+    "read_schools_file",
+    "school_environment",
+    "school_folder",
+    "school_values",
+]
+
+# Set by ``python -m bot --school NAME``: the environment holds that school's settings, and
+# the checks treat them as one school's (`bot.cli.serve.select_school`).
+SELECTED = "KENES_SCHOOL"
 
 NAME_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 DATA_DIR_KEY = "data_dir"
@@ -101,8 +114,7 @@ def check_schools(
             problems.append(_bad_name(name))
             continue
         problems += _unknown_keys(name, table)
-        values = {**_folder_defaults(name, {**defaults, **table}), **defaults, **table}
-        values = {k: v for k, v in values.items() if k in Settings.model_fields}
+        values = school_values(name, defaults, table)
         school = check_settings(
             env_file,
             need_token=need_token,
@@ -115,6 +127,54 @@ def check_schools(
         checked.schools[name] = school
     problems += _shared(checked.schools)
     checked.problems += problems
+
+
+def school_values(name: str, defaults: dict[str, Any], table: dict[str, Any]) -> dict[str, Any]:
+    """The settings a school's table gives (over [defaults], over its data folder's)."""
+    values = {**_folder_defaults(name, {**defaults, **table}), **defaults, **table}
+    return {k: v for k, v in values.items() if k in Settings.model_fields}
+
+
+def school_environment(name: str, env_file: str | Path | None = ".env") -> dict[str, str] | str:
+    """One school's settings as environment variables (for a tool run with ``--school``),
+    or one line saying why not."""
+    import json
+
+    from pydantic import SecretStr
+
+    from bot.config_check import check_settings
+
+    settings = Settings(_env_file=env_file)  # type: ignore[call-arg]
+    assert settings.schools_file is not None
+    try:
+        defaults, tables = read_schools_file(settings.schools_file)
+    except SchoolsFileError as exc:
+        return f"SCHOOLS_FILE={settings.schools_file}: {exc}"
+    if name not in tables:
+        return f"no school {name!r} in {settings.schools_file} ({', '.join(tables) or 'none'})"
+    checked = check_settings(
+        env_file,
+        need_token=False,
+        load_files=False,
+        values=school_values(name, defaults, tables[name]),
+        school=name,
+    )
+    if checked.problems:
+        return "\n".join(checked.lines())
+    env = {SELECTED: name}
+    for field, value in checked.settings.model_dump().items():
+        if value is None:
+            continue
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if isinstance(value, bool):
+            text = "1" if value else "0"
+        elif isinstance(value, list):
+            text = json.dumps(value)
+        else:
+            text = str(value)
+        env[field.upper()] = text
+    return env
 
 
 def _lower(table: dict[str, Any]) -> dict[str, Any]:
