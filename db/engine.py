@@ -23,6 +23,7 @@ Nothing here runs at import time.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -175,10 +176,11 @@ def _run_in_thread(make: Callable[[], Any]) -> None:
 
 def _run_in_new_thread(make: Callable[[], Any]) -> None:
     failure: list[BaseException] = []
+    context = contextvars.copy_context()  # the caller's (its log lines' school, say)
 
     def target() -> None:
         try:
-            asyncio.run(make())
+            context.run(asyncio.run, make())
         except BaseException as exc:  # handed to the caller below
             failure.append(exc)
 

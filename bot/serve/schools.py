@@ -177,6 +177,23 @@ def school_environment(name: str, env_file: str | Path | None = ".env") -> dict[
     return env
 
 
+def describe_schools(checked: Checked) -> list[str]:
+    """One line per school for `check-config`: token (masked), database, plan, calendar."""
+    from bot.config_check import mask_database_url, mask_token
+
+    lines = []
+    for name, school in checked.schools.items():
+        settings = school.settings
+        token = mask_token(settings.bot_token.get_secret_value()) if settings.bot_token else "-"
+        database = mask_database_url(settings.database_url)
+        if settings.database_schema:
+            database += f" (schema {settings.database_schema})"
+        plan = f"{sum(1 for _ in school.plan.items())} items" if school.plan else "plan: see below"
+        year = school.calendar.year if school.calendar else "calendar: see below"
+        lines.append(f"  {name}: {token}, {database}, {plan}, {year}")
+    return lines
+
+
 def _lower(table: dict[str, Any]) -> dict[str, Any]:
     return {str(k).lower(): v for k, v in table.items()}
 
