@@ -141,3 +141,35 @@ def test_a_schools_file_without_schools_or_unreadable_is_one_line(
     _env(monkeypatch, SCHOOLS_FILE=str(_schools(tmp_path, "[schools.a]\nx = \n")))
     (line,) = check_settings(None, today=TODAY).lines()
     assert line.startswith("SCHOOLS_FILE=") and "line 2" in line
+
+
+def test_tools_work_on_the_school_named_with_school(tmp_path: Path) -> None:
+    """`python -m bot --school NAME invite …` writes into that school's database only; without
+    --school a tool refuses with one line; check-config lists the schools."""
+    from tests.process import run_bot
+
+    path = _schools(
+        tmp_path,
+        f'[schools.school-12]\nbot_token = "{TOKEN_A}"\n\n'
+        f'[schools.lyceum-3]\nbot_token = "{TOKEN_B}"\n',
+    )
+    env = {"SCHOOLS_FILE": str(path)}
+    invite = ["invite", "--person", "amangeldi-sm", "--bot-username", "kenes_lyceum_bot"]
+    refused = run_bot(*invite, cwd=tmp_path, **env)
+    assert refused.code == 2 and refused.stdout == ""
+    (line,) = refused.stderr.splitlines()
+    assert "--school NAME invite" in line
+    unknown = run_bot("--school", "nope", *invite, cwd=tmp_path, **env)
+    assert unknown.code == 1 and "no school 'nope'" in unknown.stderr
+    done = run_bot("--school", "lyceum-3", *invite, cwd=tmp_path, **env)
+    assert done.code == 0, done.output
+    assert "https://t.me/kenes_lyceum_bot?start=i_" in done.stdout
+    assert (tmp_path / "data" / "lyceum-3" / "kenes.db").is_file()
+    assert not (tmp_path / "data" / "school-12").exists()
+    config = run_bot("check-config", cwd=tmp_path, **env)
+    assert config.code == 0, config.output
+    assert "Schools:     2 in" in config.stdout
+    assert (
+        "  lyceum-3: 7000000102:***, sqlite+aiosqlite:///data/lyceum-3/kenes.db" in config.stdout
+    )
+    assert TOKEN_B.split(":")[1] not in config.stdout
