@@ -173,3 +173,13 @@ def test_tools_work_on_the_school_named_with_school(tmp_path: Path) -> None:
         "  lyceum-3: 7000000102:***, sqlite+aiosqlite:///data/lyceum-3/kenes.db" in config.stdout
     )
     assert TOKEN_B.split(":")[1] not in config.stdout
+
+
+def test_the_example_schools_file_passes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.config import PROJECT_ROOT
+
+    _env(monkeypatch, SCHOOLS_FILE=str(PROJECT_ROOT / "schools.example.toml"))
+    checked = check_settings(None, today=TODAY)
+    assert checked.lines() == []
+    assert list(checked.schools) == ["school-12", "lyceum-3"]
+    assert checked.schools["lyceum-3"].settings.admin_ids == [123456789, 555000111]
