@@ -42,13 +42,27 @@ async def webhook_server(fake: FakeTelegram) -> AsyncIterator[WebhookServer]:
 
 @asynccontextmanager
 async def webhook_running(
-    fake: FakeTelegram, dp: Dispatcher, bot: Bot, *, name: str = "", secret: str = SECRET
+    fake: FakeTelegram,
+    dp: Dispatcher,
+    bot: Bot,
+    *,
+    name: str = "",
+    secret: str = SECRET,
+    server: WebhookServer | None = None,
 ) -> AsyncIterator[WebhookServer]:
-    """`dp` started behind the server as `bot.serve.school` starts a school, and stopped so."""
-    async with webhook_server(fake) as server:
-        url = PUBLIC_URL + server.path_of(name)
-        endpoint = await open_webhook(server, name, dp, bot, url, secret)
-        try:
-            yield server
-        finally:
-            await close_webhook(server, endpoint, delete=True)
+    """`dp` started behind the server as `bot.serve.school` starts a school, and stopped so.
+    Several bots share one `server` (each with its own `name`), as the schools of one process
+    do: the fake routes `PUBLIC_URL` to one server only."""
+    if server is None:
+        async with (
+            webhook_server(fake) as own,
+            webhook_running(fake, dp, bot, name=name, secret=secret, server=own),
+        ):
+            yield own
+        return
+    url = PUBLIC_URL + server.path_of(name)
+    endpoint = await open_webhook(server, name, dp, bot, url, secret)
+    try:
+        yield server
+    finally:
+        await close_webhook(server, endpoint, delete=True)
