@@ -22,15 +22,21 @@ from bot.clock import Clock
 from bot.config import TELEGRAM_API_URL, Settings
 from bot.core.calendar import SchoolCalendar
 from bot.core.plan import Plan
+from bot.retry_after import RetryAfterMiddleware, Sleep
 
 
-def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
+def create_bot(
+    settings: Settings, session: BaseSession | None = None, *, retry_sleep: Sleep | None = None
+) -> Bot:
+    """The bot, its session honouring Telegram's `retry_after` for every request outside the
+    outbox (`bot.retry_after`; `retry_sleep` is injected by tests)."""
     if settings.bot_token is None:
         raise ValueError("BOT_TOKEN is not set: put it in .env (see .env.example)")
     if session is None:
         session = AiohttpSession()
         if settings.telegram_api_url.rstrip("/") != TELEGRAM_API_URL:
             session.api = TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/"))
+    session.middleware(RetryAfterMiddleware(sleep=retry_sleep))
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,

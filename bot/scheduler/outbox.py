@@ -101,6 +101,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import texts
 from bot.clock import Clock
+from bot.retry_after import outbox_sending
 from db.models import Account, AccountState, Lease, Person, Reminder, ReminderState
 
 __all__ = [
@@ -693,12 +694,13 @@ class Outbox:
         markup = _markup_from_json(row.reply_markup)
         while True:
             try:
-                message = await self.bot.send_message(
-                    chat_id=row.chat_id,
-                    text=row.text,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
-                )
+                with outbox_sending():  # a 429 comes here: the outbox pauses all sends itself
+                    message = await self.bot.send_message(
+                        chat_id=row.chat_id,
+                        text=row.text,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=markup,
+                    )
             except TelegramRetryAfter as exc:
                 stats.rate_limited += 1
                 self._paused_until = max(
