@@ -63,7 +63,7 @@ def create_dispatcher(
         stop_outbox,
         stop_scheduler,
     )
-    from bot.middlewares import AccessMiddleware, DbSessionMiddleware
+    from bot.middlewares import AccessMiddleware, CommandEndsDialogue, DbSessionMiddleware
 
     dp = Dispatcher(
         storage=storage or MemoryStorage(),
@@ -76,6 +76,7 @@ def create_dispatcher(
     )
     dp.update.outer_middleware(DbSessionMiddleware(session_pool))
     dp.update.outer_middleware(AccessMiddleware())
+    dp.message.outer_middleware(CommandEndsDialogue())
     dp.include_routers(*get_routers())
     dp.startup.register(on_startup)
     dp.shutdown.register(on_shutdown)

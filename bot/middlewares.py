@@ -182,3 +182,24 @@ class AccessMiddleware(BaseMiddleware):
             return  # another update of this group got there first
         bot = data["bot"]
         await bot.send_message(chat.id, t(lang, "group_private_only"))
+
+
+def is_command(text: str | None) -> bool:
+    """A typed command: "/tasks", "/help@KenesBot args"."""
+    return bool(text) and text.startswith("/") and len(text) > 1 and not text[1].isspace()  # type: ignore[union-attr]
+
+
+class CommandEndsDialogue(BaseMiddleware):
+    """Any command typed in the middle of a dialogue ends the dialogue and runs as a command:
+    "/tasks" while the bot waits for a reason, a comment, a date or a note is never saved as
+    that text. One place for every state of `bot.states`. /cancel is left to its handler
+    (it says what it cancelled)."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if isinstance(event, Message) and is_command(event.text):
+            state = data.get("state")
+            name = (event.text or "").split()[0][1:].split("@")[0].lower()
+            if state is not None and data.get("raw_state") is not None and name != "cancel":
+                await state.clear()
+                data["raw_state"] = None
+        return await handler(event, data)

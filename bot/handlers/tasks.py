@@ -52,8 +52,9 @@ def router_factory() -> Router:
     router.message.filter(PrivateChat())
     router.message.register(tasks_list, Command("tasks"))
     router.message.register(today_list, Command("today"))
-    router.message.register(reason_entered, TaskForm.cant, Inline(F.text))
-    router.message.register(comment_entered, TaskForm.comment, Inline(F.text))
+    typed = Inline(F.text & ~F.text.startswith("/"))  # a command is not a reason (see
+    router.message.register(reason_entered, TaskForm.cant, typed)  # CommandEndsDialogue)
+    router.message.register(comment_entered, TaskForm.comment, typed)
     router.callback_query.register(done, TaskCb.filter(F.action == TaskAction.DONE))
     router.callback_query.register(snooze_menu, TaskCb.filter(F.action == TaskAction.SNOOZE))
     router.callback_query.register(back, TaskCb.filter(F.action == TaskAction.BACK))
