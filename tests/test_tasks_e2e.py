@@ -227,8 +227,8 @@ async def test_a_registered_students_analysis_reminds_and_is_reported_once(app: 
             actor=sp, now=app.clock.now(), tz=TZ,
         )  # fmt: skip
     await step(app, at(11, 24, 9, 1))
-    reminder = next(m for m in psych.bot_messages if f"#{student.id}" in m.text)
-    assert "Ким" not in reminder.text and "7Ә" in reminder.text
+    reminder = next(m for m in psych.bot_messages if "3.1.1. алғашқы · 7Ә" in m.text)
+    assert "Ким" not in reminder.text and f"#{student.id}" not in reminder.text  # no id
     done = reminder.button("✅ Орындалды")
     assert done is not None
     await psych.tap_data(reminder, done["callback_data"])  # a double tap: the same data twice

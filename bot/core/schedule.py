@@ -235,7 +235,8 @@ class _Context:
         self.start = start
         self.end = end
         self.tz = calendar.tz
-        self.names = {p.key: p.name for p in plan.people}
+        # Display names: a vacancy ("Медиатор") is nobody's name, and a key is never shown.
+        self.names = {p.key: p.name for p in plan.people if not p.vacancy}
         self.group_names = {g.key: g.names.kk for g in plan.groups}
         self.chairs = tuple(p.key for p in plan.people if Role.CHAIR in p.roles)
         self.plan = plan
@@ -473,11 +474,11 @@ class _Context:
             if external_only(self.plan, resp):
                 self._guests[resp] = guest_names(self.plan, resp)
                 hosts = host_of(self.plan, resp)
-                got = (hosts, (), tuple(self.names.get(k, k) for k in hosts))
+                got = (hosts, (), tuple(self.names[k] for k in hosts if k in self.names))
             else:
                 self._guests[resp] = ()
-                names = tuple(self.names.get(k, k) for k in resp.people) + tuple(
-                    self.group_names.get(k, k) for k in resp.groups
+                names = tuple(self.names[k] for k in resp.people if k in self.names) + tuple(
+                    self.group_names[k] for k in resp.groups if k in self.group_names
                 )
                 got = (resp.people, resp.groups, names)
             self._who[resp] = got

@@ -179,7 +179,7 @@ def _render(
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     lang, occ = intent.lang, intent.occurrence
     if intent.kind == "digest":
-        return tasks.render_digest(lang, intent.items, now), None
+        return tasks.render_digest(lang, intent.items, now, roster.plan), None
     assert occ is not None
     if occ.kind == "session" and intent.kind == "record":
         number = occ.ref.removeprefix("council-")

@@ -29,6 +29,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.core.calendar import SchoolCalendar
 from bot.core.overrides import needs_timing
 from bot.core.plan import Plan, Responsible
+from bot.core.plan_lang import plan_in
 from bot.core.roles import Role
 from bot.core.schedule import DEFAULT_POLICY, ReminderPolicy, occurrences
 from bot.escape import quote
@@ -226,8 +227,10 @@ async def load_status(
     calendar: SchoolCalendar,
     now: datetime,
     policy: ReminderPolicy = DEFAULT_POLICY,
+    lang: str = "kk",
 ) -> Status:
-    plan = await effective_plan(session, plan)  # with /reassign applied
+    """The status at `now`, its titles in the reader's language `lang`."""
+    plan = plan_in(await effective_plan(session, plan), lang)  # with /reassign applied
     people = (await session.exec(select(Person))).all()
     accounts = (await session.exec(select(Account))).all()
     joined = [a.joined_at for a in accounts]

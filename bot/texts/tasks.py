@@ -53,17 +53,20 @@ TEXTS: dict[str, dict[str, str | dict[str, str]]] = {
     "when_date": {"kk": "{day} {month}, {weekday}", "ru": "{day} {month}, {weekday}"},
     # --- a task reminder -------------------------------------------------------------------
     "task_reminder": {
-        "kk": "🔔 <b>{ref}. {title}</b>\nМерзімі: {due}",
-        "ru": "🔔 <b>{ref}. {title}</b>\nСрок: {due}",
+        "kk": "🔔 <b>{what}</b>\nМерзімі: {due}",
+        "ru": "🔔 <b>{what}</b>\nСрок: {due}",
     },
     "task_overdue": {
-        "kk": "⏰ <b>Мерзімі өтті:</b> {ref}. {title}\nМерзімі: {due}",
-        "ru": "⏰ <b>Срок прошёл:</b> {ref}. {title}\nСрок: {due}",
+        "kk": "⏰ <b>Мерзімі өтті:</b> {what}\nМерзімі: {due}",
+        "ru": "⏰ <b>Срок прошёл:</b> {what}\nСрок: {due}",
     },
     "task_snoozed_reminder": {
-        "kk": "⏰ Кейінге қалдырған жұмысыңыз: <b>{ref}. {title}</b>\nМерзімі: {due}",
-        "ru": "⏰ Отложенная задача: <b>{ref}. {title}</b>\nСрок: {due}",
+        "kk": "⏰ Кейінге қалдырған жұмысыңыз: <b>{what}</b>\nМерзімі: {due}",
+        "ru": "⏰ Отложенная задача: <b>{what}</b>\nСрок: {due}",
     },
+    # What a task is, in one line: "1.4. Title", "Заседание совета №4", "Решение совета: …"
+    "what_item": {"kk": "{ref}. {title}", "ru": "{ref}. {title}"},
+    "what_decision": {"kk": "Кеңес шешімі: {title}", "ru": "Решение совета: {title}"},
     "task_late": {
         "kk": "<i>Бұл еске салу кешігіп келді: бот уақытша жұмыс істемеді.</i>",
         "ru": "<i>Это напоминание пришло с опозданием: бот временно не работал.</i>",
@@ -165,10 +168,10 @@ TEXTS: dict[str, dict[str, str | dict[str, str]]] = {
         "kk": "🗓 <b>Осы аптаның жұмыстары</b> ({tasks}):",
         "ru": "🗓 <b>Ваши дела на эту неделю</b> ({tasks}):",
     },
-    "digest_line": {"kk": "• {due} — {ref}. {title}", "ru": "• {due} — {ref}. {title}"},
+    "digest_line": {"kk": "• {due} — {what}", "ru": "• {due} — {what}"},
     "digest_overdue_line": {
-        "kk": "• ⏰ {due} (мерзімі өтті) — {ref}. {title}",
-        "ru": "• ⏰ {due} (просрочено) — {ref}. {title}",
+        "kk": "• ⏰ {due} (мерзімі өтті) — {what}",
+        "ru": "• ⏰ {due} (просрочено) — {what}",
     },
     "digest_foot": {"kk": "Толығырақ: /tasks", "ru": "Подробнее: /tasks"},
     "summary_head": {
@@ -176,8 +179,8 @@ TEXTS: dict[str, dict[str, str | dict[str, str]]] = {
         "ru": "⚠️ <b>Просроченные задачи</b> ({tasks}):",
     },
     "summary_line": {
-        "kk": "• {ref}. {title} (мерзімі {due}): {names}",
-        "ru": "• {ref}. {title} (срок {due}): {names}",
+        "kk": "• {what} (мерзімі {due}): {names}",
+        "ru": "• {what} (срок {due}): {names}",
     },
     "summary_cant": {
         "kk": "{name} (орындай алмайды: {reason})",
