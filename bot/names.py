@@ -33,3 +33,11 @@ def ref_text(ref: str, lang: str) -> str:
     if point:
         return t(lang, "ref_agenda", number=number, point=point)
     return t(lang, "ref_session", number=number)
+
+
+def vacancy_position(plan: Plan, key: str, position: str | None, lang: str) -> str:
+    """How a vacancy reads: the plan's position in `lang`, else the position as stored."""
+    for person in plan.people:
+        if person.key == key:
+            return position_of(person, lang) or person.name
+    return position or "—"

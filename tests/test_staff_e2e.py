@@ -92,7 +92,7 @@ async def test_admin_invites_from_the_chat_and_revokes(kenes: Kenes) -> None:
     )
     # The admin's summary names the plan items that need a new owner.
     revoked_text = admin.last_bot_message.text
-    assert "1.1" in revoked_text and "council-3" in revoked_text
+    assert "1.1" in revoked_text and "№3 отырыс" in revoked_text  # a session, not its key
 
 
 async def test_admin_changes_roles_and_class(kenes: Kenes) -> None:
@@ -212,7 +212,7 @@ async def test_admin_reassigns_a_plan_item(kenes: Kenes) -> None:
     assert "нет пункта 9.9" in (await admin.next_message()).text
     await admin.send("1.11")
     pick = await admin.next_message()
-    assert "Амангелді С.М." in pick.text and "Тәртіп сақшылары" in pick.text
+    assert "Амангелді С.М." in pick.text and "«Стражи порядка»" in pick.text  # in Russian
     await tap(admin, "☑️ Амангелді С.М.")
     assert "хотя бы одного" in (await tap(admin, "💾 Сохранить") or "")
     await tap(admin, "▫️ Ильясова С.М.")

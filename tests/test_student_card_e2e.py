@@ -40,7 +40,7 @@ async def _open(user, sid: int) -> None:  # type: ignore[no-untyped-def]
     await user.next_message()
     await user.send("сапаров")
     await user.next_message()
-    await tap(user, f"{NAME} · 7Ә · #{sid}")
+    await tap(user, f"{NAME} · 7Ә")
 
 
 async def _audit(kenes: Kenes) -> list[AuditLog]:

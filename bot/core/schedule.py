@@ -120,6 +120,9 @@ class ReminderPolicy:
     all_year_before_due_school_days: int = 5
     review_lead_school_days: int = 3  # what a session reviews is due this many days before it
     before_holidays_window_school_days: int = 5
+    # A session dated by month only: the chair is asked again this many days before its
+    # default day while the date is not set (kinds "set_date_7", "set_date_3").
+    set_date_again_days: tuple[int, ...] = (7, 3)
     quiet_start: time = time(21, 0)
     quiet_end: time = time(8, 0)
 
@@ -588,6 +591,9 @@ def _session_occurrence(
     if not date_set:
         window = ctx.at(month_days[0], p.window_time)
         wanted.insert(0, ("set_date", ctx.at(month_days[0], p.morning_time), ctx.chairs))
+        for days in p.set_date_again_days:
+            day = due.date() - timedelta(days=days)
+            wanted.append((f"set_date_{days}", ctx.at(day, p.morning_time), ctx.chairs))
     people, groups, names = ctx.who(session.responsible)
     agenda = tuple(
         AgendaLine(a.number, a.title, *ctx.who(a.reporters), guests=ctx.guests(a.reporters))

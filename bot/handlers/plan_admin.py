@@ -38,7 +38,7 @@ from bot.permissions import Perm
 from bot.plan_import.readers import MAX_BYTES, SUFFIXES, ReadError
 from bot.plan_import.review import review_head, review_lines, timing_words
 from bot.plan_import.store import PlanStore
-from bot.screens import show
+from bot.screens import edit_markup, show
 from bot.services import plan_overrides
 from bot.services.assignments import effective_plan
 from bot.services.plan_import import adopt_plan
@@ -81,6 +81,7 @@ def router_factory() -> Router:
     router.callback_query.register(cancel, PlanCb.filter(F.action == PlanAction.CANCEL))
     router.callback_query.register(host_pick, PlanCb.filter(F.action == PlanAction.HOST))
     router.callback_query.register(host_set, PlanCb.filter(F.action == PlanAction.HOST_SET))
+    router.callback_query.register(close, PlanCb.filter(F.action == PlanAction.CLOSE))
     return router
 
 
@@ -198,6 +199,7 @@ def _choices_kb(lang: str, ref: str, live: int) -> InlineKeyboardMarkup:
             text=t(lang, f"btn_timing_{choice}"),
             callback_data=PlanCb(action=PlanAction.PICK, ref=ref, arg=choice, live=live),
         )
+    builder.button(text=t(lang, "btn_back"), callback_data=PlanCb(action=PlanAction.CLOSE))
     builder.adjust(2)
     return builder.as_markup()
 
@@ -208,7 +210,7 @@ async def fix(
     live = int(callback_data.action == PlanAction.SET)
     ref = callback_data.ref
     if live:
-        titles = dict(needs_timing(plan))
+        titles = dict(needs_timing(plan_in(plan, lang)))
     else:
         data = (await state.get_data()).get("plan_data")
         if data is None:
@@ -374,6 +376,12 @@ async def confirm(
     await query.answer()
 
 
+async def close(query: CallbackQuery) -> None:
+    """⬅️ on a timing or host choice: its buttons go; the screen above it stays as it was."""
+    await edit_markup(query.message, None)
+    await query.answer()
+
+
 async def cancel(query: CallbackQuery, state: FSMContext, lang: str) -> None:
     await state.clear()
     assert isinstance(query.message, Message)
@@ -458,6 +466,7 @@ async def host_pick(
             text=f"{mark}{person.name}"[:60],
             callback_data=PlanCb(action=PlanAction.HOST_SET, ref=found.ref, arg=str(person.id)),
         )
+    builder.button(text=t(lang, "btn_back"), callback_data=PlanCb(action=PlanAction.CLOSE))
     builder.adjust(2)
     assert isinstance(query.message, Message)
     await query.message.answer(

@@ -200,8 +200,8 @@ def compute_status(
     by_person = {a.person_id: a for a in accounts}
     blocked, never = [], []
     for p in sorted(active, key=lambda p: p.name):
-        if not set(p.roles) - {Role.EXTERNAL.value}:
-            continue  # police, doctor: never expected to join
+        if not set(p.roles) - {Role.EXTERNAL.value} or p.vacancy:
+            continue  # police, doctor: never expected to join; a vacancy is nobody yet
         account = by_person.get(p.id) if p.id is not None else None
         if account is None:
             never.append(p.name)

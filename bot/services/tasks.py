@@ -514,6 +514,15 @@ def render_session(
             lang, "session_set_date", number=number, date=fmt_when(lang, occ.due, clock=False)
         )
         return text
+    if intent.kind.startswith("set_date_"):  # asked again, 7 and 3 days before the day
+        days = intent.kind.removeprefix("set_date_")
+        return t(
+            lang,
+            "session_set_date_again",
+            number=number,
+            date=fmt_when(lang, occ.due, clock=False),
+            days=tp(lang, "n_days", int(days)) if days.isdigit() else days,
+        )
     head = t(
         lang,
         "session_reminder",
@@ -538,12 +547,12 @@ def render_session(
                 names = guests_of(plan, f"{occ.ref}.{line.number}", lang) if plan else ()
                 text += t(lang, "session_guests", names=quote(", ".join(names or line.guests)))
             lines.append(text)
-    if cases and intent.kind != "set_date":
+    if cases and not intent.kind.startswith("set_date"):
         lines += ["", t(lang, "session_cases")]
         for case in cases:
             notes = ", ".join(f"#{n}" for n in case.incident_ids)
             lines.append(
-                t(lang, "session_case", student=case.student_id, klass=quote(case.class_name))
+                t(lang, "session_case", klass=quote(case.class_name))
                 + (t(lang, "session_case_notes", notes=notes) if notes else "")
             )
     if intent.late:

@@ -109,6 +109,9 @@ async def open_tap(
         place=quote(view.place or t(lang, "dash")),
         state=t(lang, state_key),
     )
+    yes, no = await svc.rsvp_counts(session, calendar.year, view.number)
+    if yes or no:
+        text += "\n" + t(lang, "ses_rsvp", yes=yes, no=no)
     cases = await council_cases(session)
     if cases and not view.extraordinary:
         points.append(t(lang, "rec_cases_point", n=len(points) + 1, count=len(cases)))
