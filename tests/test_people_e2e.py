@@ -265,3 +265,21 @@ async def test_a_file_that_is_no_list_gets_a_clear_answer(kenes: Kenes) -> None:
     async with kenes.pool() as session:
         assert (await session.exec(select(Invite))).all() == []
         assert len((await session.exec(select(Account))).all()) == 1  # the admin only
+
+
+async def test_the_roles_screen_has_a_way_back_to_the_card(kenes: Kenes) -> None:
+    from bot.callbacks import StaffAction, StaffCb
+
+    admin = await kenes.admin(language_code="ru")
+    target = await kenes.person("rakhimzhanova-ar")
+    await admin.command("/staff")
+    listing = await admin.next_message()
+    await admin.tap_data(listing, StaffCb(action=StaffAction.CARD, person=target.id).pack())
+    await admin.next_callback_answer()
+    await tap(admin, "🎭 Роли")
+    roles = admin.chat.get(listing.message_id)
+    assert roles is not None and "⬅️ Назад" in roles.button_labels
+    await tap(admin, "⬅️ Назад")
+    card = admin.chat.get(listing.message_id)
+    assert card is not None and "Рахимжанова А.Р." in card.text and "🎭 Роли" in card.button_labels
+    assert (await kenes.person("rakhimzhanova-ar")).roles == target.roles  # nothing saved

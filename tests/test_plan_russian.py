@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
@@ -19,7 +19,7 @@ from bot.core.plan_lang import localize, missing_russian, plan_in
 from bot.core.schedule import occurrences
 from bot.core.yearroll import roll_years
 from bot.plan_import.readers import read_plan_file
-from tests.harness import seed_calendar, seed_plan
+from tests.harness import Kenes, seed_calendar, seed_plan, tap
 from tests.plan_files import ru_plan
 
 _KAZAKH = set("әіңғүұқөһӘІҢҒҮҰҚӨҺ")
@@ -136,3 +136,41 @@ def test_a_kazakh_reimport_of_the_plan_in_use_keeps_its_russian() -> None:
     assert plan.item("1.4").title_ru == known.item("1.4").title_ru
     assert plan.session(3).agenda[1].title_ru == "Итоги вечерних рейдов"
     assert plan.person("mediator").vacancy
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "group"),
+    [
+        ("ru", "3.3. Индивидуальные профилактические беседы с учащимися", "Вместе с вами: Члены "
+         "психологической службы школы"),
+        ("kk", "3.3. Оқушылармен жеке профилактикалық әңгімелесулер", "Бірге жауапты: Мектеп "
+         "психологиялық қызметінің мүшелері"),
+    ],
+)  # fmt: skip
+async def test_a_reminder_and_the_task_list_read_in_the_readers_language(
+    kenes: Kenes, lang: str, title: str, group: str
+) -> None:
+    from bot.scheduler.jobs import AppContext, tick
+    from bot.scheduler.outbox import Outbox
+
+    psych = await kenes.join("rakhimzhanova-ar", "Айгүл", language_code=lang)
+    if lang == "ru":
+        await psych.command("/language")
+        await psych.next_message()
+        await tap(psych, "Русский")
+    now = datetime(2026, 11, 25, 8, 30, tzinfo=kenes.calendar.tz)
+    kenes.clock.set(now)
+    ctx = kenes.dp.workflow_data["app_context"]
+    assert isinstance(ctx, AppContext)
+    await tick(ctx, now)
+    await Outbox(kenes.bot, kenes.pool, kenes.clock, rate_per_s=1000, per_chat_interval_s=0,
+                 holder="t").drain()  # fmt: skip
+    reminder = next(m for m in psych.bot_messages if "3.3." in m.text)
+    assert title in reminder.text and group in reminder.text
+    await psych.command("/tasks")
+    listed = (await psych.next_message()).text
+    if title not in listed:  # a heading first, then the tasks
+        listed += (await psych.next_message()).text
+    assert title in listed
+    if lang == "ru":
+        assert not (_KAZAKH & set(reminder.text.replace("Амангелді", "")))

@@ -43,6 +43,9 @@ async def answer(
         await query.answer(t(lang, "ses_err_held"), show_alert=True)
         return
     coming = bool(callback_data.coming)
-    await svc.set_rsvp(session, calendar.year, view.number, person.id, coming, clock.now())
-    await edit_markup(query.message, rsvp_kb(lang, view.number, coming))
+    changed = await svc.set_rsvp(
+        session, calendar.year, view.number, person.id, coming, clock.now()
+    )
+    if changed:  # a repeated tap: the first one already ticked it
+        await edit_markup(query.message, rsvp_kb(lang, view.number, coming))
     await query.answer(t(lang, "rsvp_yes_saved" if coming else "rsvp_no_saved"))
