@@ -194,12 +194,18 @@ async def _send_invite(
     bot: Bot,
     target: Person,
     by: Person,
+    head: str = "",
 ) -> None:
+    """One message with the link (`head`, what was just done, on top of it)."""
+    await message.answer(head + await _invite_text(session, clock, lang, bot, target, by))
+
+
+async def _invite_text(
+    session: AsyncSession, clock: Clock, lang: str, bot: Bot, target: Person, by: Person
+) -> str:
     token = await staff.create_invite(session, target, by=by, now=clock.now())
     link = await create_start_link(bot, token)
-    await message.answer(
-        t(lang, "invite_link", name=quote(target.name), link=link, days=INVITE_TTL.days)
-    )
+    return t(lang, "invite_link", name=quote(target.name), link=link, days=INVITE_TTL.days)
 
 
 async def new_person_start(message: Message, state: FSMContext, lang: str) -> None:
@@ -496,9 +502,9 @@ async def roles_save(
     names = ", ".join(role_name(lang, r) for r in roles)
     if current == StaffForm.new_roles.state:
         target = await staff.add_person(session, data["name"], roles, by=person, now=clock.now())
-        await show(query, t(lang, "roles_saved", name=quote(target.name), roles=names), None)
-        assert isinstance(query.message, Message)
-        await _send_invite(query.message, session, clock, lang, bot, target, person)
+        saved = t(lang, "roles_saved", name=quote(target.name), roles=names)
+        link = await _invite_text(session, clock, lang, bot, target, person)
+        await show(query, saved + "\n\n" + link, None)  # one screen: saved, and the link
         return
     target = await _person_or_stale(query, session, callback_data.person, lang)
     if target is None:
@@ -554,8 +560,8 @@ async def fill_entered(
         return
     position = quote(_position(plan, target, lang))
     await staff.fill_vacancy(session, target, name, by=person, now=clock.now())
-    await message.answer(t(lang, "fill_done", position=position, name=quote(name)))
-    await _send_invite(message, session, clock, lang, bot, target, person)
+    head = t(lang, "fill_done", position=position, name=quote(name)) + "\n\n"
+    await _send_invite(message, session, clock, lang, bot, target, person, head)
 
 
 async def class_open(
