@@ -41,3 +41,12 @@ def vacancy_position(plan: Plan, key: str, position: str | None, lang: str) -> s
         if person.key == key:
             return position_of(person, lang) or person.name
     return position or "—"
+
+
+def position_text(plan: Plan, key: str, position: str | None, lang: str) -> str | None:
+    """A person's position as stored, in `lang` where it is the plan's ("ДТЖЖО" reads
+    "Заместитель директора по воспитательной работе" on a Russian screen)."""
+    for person in plan.people:
+        if person.key == key and person.position == position:
+            return position_of(person, lang)
+    return position

@@ -34,7 +34,7 @@ from bot.keyboards import (
     staff_list_kb,
     vacancy_kb,
 )
-from bot.names import ref_text, vacancy_position
+from bot.names import position_text, ref_text, vacancy_position
 from bot.permissions import Perm
 from bot.screens import show
 from bot.services import onboarding, staff
@@ -122,14 +122,15 @@ async def _person_or_stale(
 
 
 async def _card_text(
-    session: AsyncSession, person: Person, lang: str, clock: Clock
+    session: AsyncSession, person: Person, lang: str, clock: Clock, plan: Plan
 ) -> tuple[str, StaffState]:
     state = await staff.state_of(session, person, clock.now())
+    position = position_text(plan, person.key, person.position, lang)
     text = t(
         lang,
         "person_card",
         name=quote(person.name),
-        position=quote(person.position or t(lang, "dash")),
+        position=quote(position or t(lang, "dash")),
         roles=", ".join(role_name(lang, r) for r in person.roles) or t(lang, "dash"),
         klass=quote(person.class_name or t(lang, "dash")),
         state=t(lang, f"state_{state.value}"),
@@ -158,7 +159,7 @@ async def card(
             vacancy_kb(lang, person.id, callback_data.page),
         )
         return
-    text, pstate = await _card_text(session, person, lang, clock)
+    text, pstate = await _card_text(session, person, lang, clock, plan)
     assert person.id is not None
     await show(query, text, person_card_kb(lang, person.id, pstate, callback_data.page))
 
@@ -413,12 +414,13 @@ async def restore(
     clock: Clock,
     lang: str,
     person: Person,
+    plan: Plan,
 ) -> None:
     target = await _person_or_stale(query, session, callback_data.person, lang)
     if target is None:
         return
     await staff.restore_person(session, target, by=person, now=clock.now())
-    text, pstate = await _card_text(session, target, lang, clock)
+    text, pstate = await _card_text(session, target, lang, clock, plan)
     assert target.id is not None
     await show(
         query,

@@ -45,7 +45,7 @@ TEXTS: dict[str, dict[str, str | dict[str, str]]] = {
     },
     # --- a timing rule in words -----------------------------------------------------------
     "rule_fixed_date": {"kk": "{day} {month}", "ru": "{day} {month}"},
-    "rule_months": {"kk": "{months} айында", "ru": "в месяцы: {months}"},
+    "rule_months": {"kk": "{months} айында", "ru": "месяцы: {months}"},
     "rule_week_of_month": {"kk": "{month}, {week}-апта", "ru": "{month}, {week}-я неделя"},
     "rule_daily": {"kk": "күн сайын (оқу күндері)", "ru": "каждый учебный день"},
     "rule_weekly": {"kk": "апта сайын", "ru": "каждую неделю"},
