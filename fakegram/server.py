@@ -551,7 +551,9 @@ class FakeTelegram:
     ) -> AsyncIterator[asyncio.Task[None]]:
         """Run ``dispatcher.start_polling(bot)`` for the duration of the block.
 
-        Waits until the first ``getUpdates`` reaches the server; on exit stops polling
+        Waits until the first ``getUpdates`` reaches the server; on exit lets the updates being
+        handled finish (aiogram runs each as a task that stopping does not wait for: a reply
+        cut off by the server going away would fail the handler), stops polling
         (``dispatcher.stop_polling()``) and waits for it to finish.
         """
         state = self.bots[bot.token]
@@ -564,6 +566,9 @@ class FakeTelegram:
         try:
             yield task
         finally:
+            handling = list(getattr(dispatcher, "_handle_update_tasks", ()))
+            if handling:
+                await asyncio.wait(handling, timeout=10.0)
             if not task.done():
                 await dispatcher.stop_polling()
             await task

@@ -331,7 +331,10 @@ def owner_candidates(people: Sequence[Person]) -> list[Person]:
         (
             p
             for p in people
-            if p.active and p.id is not None and set(p.roles) - {Role.EXTERNAL.value}
+            if p.active
+            and not p.vacancy
+            and p.id is not None
+            and set(p.roles) - {Role.EXTERNAL.value}
         ),
         key=lambda p: p.name,
     )

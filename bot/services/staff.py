@@ -492,9 +492,10 @@ async def add_person(
 def members_of(responsible: Responsible, plan: Plan, people: Iterable[Person]) -> list[Person]:
     """The active database people answering for `responsible`: named people and group members.
 
-    External groups (parents' committee, school parliament, police) resolve to nobody.
+    External groups (parents' committee, school parliament, police) resolve to nobody, and so
+    does a vacancy (a position the plan names without a person, until the admin assigns one).
     """
-    by_key = {p.key: p for p in people if p.active}
+    by_key = {p.key: p for p in people if p.active and not p.vacancy}
     chosen: dict[str, Person] = {}
     for key in responsible.people:
         if key in by_key:
