@@ -69,6 +69,6 @@ async def refresh_menu(bot: Bot, chat_id: int, lang: str, roles: Iterable[str]) 
     try:
         await set_personal_commands(bot, chat_id, lang, roles)
     except TelegramAPIError as exc:
-        log.info("could not set the menu of chat %s: %s", chat_id, exc.message)
+        log.info("could not set the menu of chat %s: %s", chat_id, exc)
         return False
     return True

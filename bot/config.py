@@ -5,10 +5,13 @@ Nothing here runs at import time: `Settings()` is built inside `main()` or a tes
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEED_DIR = PROJECT_ROOT / "seed"
@@ -24,7 +27,8 @@ class Settings(BaseSettings):
 
     bot_token: SecretStr | None = None
     telegram_api_url: str = TELEGRAM_API_URL
-    admin_ids: list[int] = Field(default_factory=list)
+    # "1001", "1001,1002", "1001 1002", " 1001 , 1002 " or "[1001, 1002]" (see parse_ids).
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     database_url: str = "sqlite+aiosqlite:///data/kenes.db"
     plan_path: Path = DEFAULT_PLAN
     # Imported plans, one file per version; the newest is the plan in use unless PLAN_PATH is
@@ -49,3 +53,76 @@ class Settings(BaseSettings):
     school_name: str | None = None
     director_name: str | None = None
     templates_dir: Path | None = None
+    # Backups encrypted with this key (AES-256-GCM; `python -m bot backup-key` makes one).
+    backup_key: SecretStr | None = None
+    # Files attached to notes: where (empty: "attachments" beside the database), how large.
+    attachments_dir: Path | None = None
+    attachment_max_mb: float = Field(default=10.0, gt=0, le=20)
+    # Closed cases are anonymised after this many school years (see bot.services.retention).
+    retention_years: int = Field(default=3, ge=1, le=25)
+    # Developers only: log SQL statements WITH their parameters (children's names, notes).
+    dev_log_sql: bool = False
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _ids(cls, value: Any) -> Any:
+        return parse_ids(value) if isinstance(value, str) else value
+
+
+_ID_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+def parse_ids(text: str) -> list[int] | str:
+    """Telegram ids as people write them: ``1001``, ``1001,1002``, ``1001 1002``,
+    `` 1001 , 1002 `` or a JSON list ``[1001, 1002]``. Anything else comes back as it was,
+    for the field's own validation to refuse."""
+    stripped = text.strip()
+    if stripped.startswith("["):
+        try:
+            value = json.loads(stripped)
+        except json.JSONDecodeError:
+            return text
+        return value if isinstance(value, list) else text
+    parts = [p for p in _ID_SEPARATORS.split(stripped) if p]
+    if all(re.fullmatch(r"[+-]?\d+", p) for p in parts):
+        return [int(p) for p in parts]
+    return text
+
+
+# --- where the data lives (one place for the defaults) -----------------------------------------
+
+DATA_DIR = Path("data")  # beside the database, or this (relative to the working directory)
+
+
+def sqlite_path(database_url: str) -> Path | None:
+    """The file behind an SQLite URL, or None (a server, memory, a URI filename)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(database_url)
+    except (ArgumentError, ValueError):
+        return None
+    database = url.database
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    if database.startswith("file:"):
+        return None
+    return Path(database).expanduser()
+
+
+def data_folder(settings: Settings) -> Path:
+    """The folder of the SQLite database (the school's data folder), or ``data``."""
+    db = sqlite_path(settings.database_url)
+    return db.parent if db is not None else DATA_DIR
+
+
+def attachments_folder(settings: Settings) -> Path:
+    """Where files attached to notes are kept: ATTACHMENTS_DIR, or ``attachments`` in the
+    data folder."""
+    return settings.attachments_dir or data_folder(settings) / "attachments"
+
+
+def backup_folder(settings: Settings) -> Path:
+    """Where backups go: BACKUP_DIR, or ``backups`` in the data folder."""
+    return settings.backup_dir or data_folder(settings) / "backups"

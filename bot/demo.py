@@ -483,7 +483,10 @@ def add_demo_command(sub: Any) -> None:
 
 
 def _run_demo(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
+    from bot.logs import configure_logging, configured
+
+    if configured():  # as basicConfig: a host's logging (pytest's) is left alone
+        configure_logging(logging.ERROR, TZ)
     result = asyncio.run(play_demo(args.lang, documents_dir=args.documents))
     sys.stdout.write(result.render() + "\n")
     return 0

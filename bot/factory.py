@@ -36,6 +36,9 @@ def create_bot(
         session = AiohttpSession()
         if settings.telegram_api_url.rstrip("/") != TELEGRAM_API_URL:
             session.api = TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/"))
+    from bot.protect import ProtectRequests
+
+    session.middleware(ProtectRequests())  # notes, cards, the register: protect_content
     session.middleware(RetryAfterMiddleware(sleep=retry_sleep))
     return Bot(
         token=settings.bot_token.get_secret_value(),
@@ -56,6 +59,7 @@ def create_dispatcher(
 ) -> Dispatcher:
     from bot.handlers import get_routers
     from bot.lifecycle import (
+        finish_updates,
         on_shutdown,
         on_startup,
         start_outbox,
@@ -63,8 +67,18 @@ def create_dispatcher(
         stop_outbox,
         stop_scheduler,
     )
-    from bot.middlewares import AccessMiddleware, CommandEndsDialogue, DbSessionMiddleware
+    from bot.middlewares import (
+        AccessMiddleware,
+        CommandEndsDialogue,
+        DbSessionMiddleware,
+        InFlightUpdates,
+    )
 
+    if "attachment_store" not in extra:  # files attached to notes, kept by the school
+        from bot.config import attachments_folder
+        from bot.services.attachments import AttachmentStore
+
+        extra["attachment_store"] = AttachmentStore(attachments_folder(settings))
     dp = Dispatcher(
         storage=storage or MemoryStorage(),
         settings=settings,
@@ -74,11 +88,15 @@ def create_dispatcher(
         clock=clock,
         **extra,
     )
+    in_flight = InFlightUpdates()
+    dp["in_flight"] = in_flight
+    dp.update.outer_middleware(in_flight)  # first: a stop waits for what is in flight
     dp.update.outer_middleware(DbSessionMiddleware(session_pool))
     dp.update.outer_middleware(AccessMiddleware())
     dp.message.outer_middleware(CommandEndsDialogue())
     dp.include_routers(*get_routers())
     dp.startup.register(on_startup)
+    dp.shutdown.register(finish_updates)  # first: answers still go out, then the rest stops
     dp.shutdown.register(on_shutdown)
     dp.startup.register(start_outbox)
     dp.startup.register(start_scheduler)

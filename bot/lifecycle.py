@@ -34,10 +34,21 @@ async def on_startup(bot: Bot, session_pool: async_sessionmaker[AsyncSession], p
     try:
         await set_default_commands(bot)
     except TelegramAPIError as exc:
-        log.warning("could not set the commands menu: %s", exc.message)
+        log.warning("could not set the commands menu: %s", exc)
         return
     for account, person in privileged:  # everyone's own menu, in their language
         await refresh_menu(bot, account.chat_id, str(account.language), person.roles)
+
+
+UPDATE_GRACE_S = 10.0
+
+
+async def finish_updates(dispatcher: Dispatcher) -> None:
+    """Let the updates being handled finish before the bot's session closes (see
+    `bot.middlewares.InFlightUpdates`)."""
+    in_flight = dispatcher.workflow_data.get("in_flight")
+    if in_flight is not None:
+        await in_flight.drain(UPDATE_GRACE_S)
 
 
 async def on_shutdown() -> None:
@@ -52,15 +63,30 @@ async def start_scheduler(dispatcher: Dispatcher, **data: Any) -> None:
     scheduler = dispatcher.workflow_data.get("scheduler")
     if scheduler is not None:  # the nightly backup rides on the same APScheduler
         from bot.backup import schedule_nightly_backup
+        from bot.config import attachments_folder
+        from bot.config_check import decode_backup_key
 
         calendar = data["calendar"]
         settings = data["settings"]
+        key = settings.backup_key.get_secret_value() if settings.backup_key else None
         schedule_nightly_backup(
             scheduler,
             settings.database_url,
             calendar.tz,
             backup_dir=settings.backup_dir,
             keep=settings.backup_keep,
+            attachments_dir=attachments_folder(settings),
+            key=decode_backup_key(key) if key else None,
+        )
+        from bot.services.retention import schedule_nightly_retention
+
+        schedule_nightly_retention(  # closed cases anonymised after RETENTION_YEARS
+            scheduler,
+            data["session_pool"],
+            data["clock"],
+            calendar.tz,
+            settings.retention_years,
+            data.get("attachment_store"),
         )
 
 

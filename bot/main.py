@@ -1,4 +1,5 @@
-"""Start the bot: settings, database (migrated), plan, calendar, bot, dispatcher, polling."""
+"""Start the bot: settings (all checked first), logging, database (migrated), plan, calendar, bot,
+dispatcher, polling."""
 
 from __future__ import annotations
 
@@ -7,72 +8,129 @@ import logging
 import sys
 from dataclasses import replace
 from datetime import time
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.clock import SystemClock
-from bot.config import CALENDAR_DIR, Settings
+from bot.config_check import (
+    Checked,
+    Problem,
+    check_settings,
+    example_line,
+    mask_token,
+    print_problems,
+)
+
+if TYPE_CHECKING:
+    from aiogram import Bot
+    from aiogram.types import User
+
+log = logging.getLogger(__name__)
+
+DEV_LOG_SQL_WARNING = (
+    "DEV_LOG_SQL=1: SQL statements are logged WITH their parameters (children's names, note "
+    "texts). For a developer's machine only: never on a school's server."
+)
 
 
 def run() -> int:
-    settings = Settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # aiosqlite logs every statement's parameters at DEBUG: children's names and notes.
-    # Never let them into a log, whatever LOG_LEVEL says.
-    for noisy in ("aiosqlite", "sqlalchemy.engine"):
-        logging.getLogger(noisy).setLevel(max(logging.INFO, logging.getLogger().level))
-    if settings.bot_token is None:
-        print(
-            "BOT_TOKEN is not set: copy .env.example to .env and put the token there.",
-            file=sys.stderr,
-        )
+    # Every setting is checked before anything else: one line per problem, exit 1, no
+    # traceback, no network call.
+    checked = check_settings()
+    if not checked.ok:
+        print_problems(checked.problems)
         return 1
+    settings = checked.settings
+    from bot.logs import configure_logging
+
+    token = settings.bot_token.get_secret_value() if settings.bot_token else ""
+    configure_logging(
+        settings.log_level.strip().upper(),
+        ZoneInfo(settings.timezone),
+        secrets=[token],
+        dev_log_sql=settings.dev_log_sql,
+    )
+    if settings.dev_log_sql:
+        print(DEV_LOG_SQL_WARNING, file=sys.stderr)
     try:
-        return asyncio.run(amain(settings))
+        return asyncio.run(amain(checked))
     except KeyboardInterrupt:
         return 0
+    except Exception:  # the last stop: logged by type and stack only (bot.logs), exit 1
+        log.critical("the bot stopped on an unexpected error", exc_info=True)
+        return 1
 
 
-async def amain(settings: Settings) -> int:
-    from bot.config import DEFAULT_PLAN
-    from bot.core.calendar import CalendarError, find_calendar, load_calendar
-    from bot.core.plan import PlanError
+async def amain(checked: Checked) -> int:
     from bot.core.schedule import DEFAULT_POLICY
-    from bot.core.yearroll import roll_years
     from bot.factory import create_bot, create_dispatcher
-    from bot.plan_import.store import PlanStoreError, load_plan_in_use
     from db.engine import create_engine, create_session_pool, upgrade_database
 
-    tz = ZoneInfo(settings.timezone)
-    clock = SystemClock(tz)
-    try:
-        plan = load_plan_in_use(settings.plan_path, DEFAULT_PLAN, settings.plans_dir)
-        calendar_path = settings.calendar_path or find_calendar(CALENDAR_DIR, clock.now().date())
-        calendar = load_calendar(calendar_path)
-        plan, _rolled = roll_years(plan, calendar.year)  # «2023-2024» reads as this year
-        policy = replace(
-            DEFAULT_POLICY,
-            quiet_start=time(settings.quiet_start_hour),
-            quiet_end=time(settings.quiet_end_hour),
-        )
-    except (PlanError, CalendarError, PlanStoreError, ValueError) as exc:
-        print(f"cannot start: {exc}", file=sys.stderr)
+    settings = checked.settings
+    assert checked.plan is not None and checked.calendar is not None
+    clock = SystemClock(ZoneInfo(settings.timezone))
+    policy = replace(
+        DEFAULT_POLICY,
+        quiet_start=time(settings.quiet_start_hour),
+        quiet_end=time(settings.quiet_end_hour),
+    )
+    bot = create_bot(settings)
+    me = await _wait_for_telegram(bot)  # before the database: a refused token changes nothing
+    if me is None:
+        await bot.session.close()
+        print_problems([_token_rejected(checked)])
         return 1
-    await asyncio.to_thread(upgrade_database, settings.database_url)
-    engine = create_engine(settings.database_url)
+    log.info("bot id %s, @%s", me.id, me.username)
     try:
-        bot = create_bot(settings)
-        dp = create_dispatcher(
-            settings=settings,
-            session_pool=create_session_pool(engine),
-            plan=plan,
-            calendar=calendar,
-            clock=clock,
-            reminder_policy=policy,
-        )
-        await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
+        await asyncio.to_thread(upgrade_database, settings.database_url)
+        engine = create_engine(settings.database_url, log_parameters=settings.dev_log_sql)
+        try:
+            dp = create_dispatcher(
+                settings=settings,
+                session_pool=create_session_pool(engine),
+                plan=checked.plan,
+                calendar=checked.calendar,
+                clock=clock,
+                reminder_policy=policy,
+            )
+            await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
+        finally:
+            await engine.dispose()
     finally:
-        await engine.dispose()
+        await bot.session.close()  # polling closes it too; a failed migration must as well
     return 0
+
+
+async def _wait_for_telegram(bot: Bot) -> User | None:
+    """The bot's own account (the first network call), retried while Telegram cannot be
+    reached; None if Telegram refuses the token."""
+    from aiogram.exceptions import (
+        TelegramNetworkError,
+        TelegramNotFound,
+        TelegramRetryAfter,
+        TelegramServerError,
+        TelegramUnauthorizedError,
+    )
+
+    delay = 1.0
+    while True:
+        try:
+            return await bot.get_me()
+        except (TelegramUnauthorizedError, TelegramNotFound):
+            return None
+        except TelegramRetryAfter as exc:
+            await asyncio.sleep(exc.retry_after)
+        except (TelegramNetworkError, TelegramServerError) as exc:
+            log.warning("Telegram cannot be reached (%s); trying again in %.0f s", exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 60.0)
+
+
+def _token_rejected(checked: Checked) -> Problem:
+    token = checked.settings.bot_token
+    return Problem(
+        setting="BOT_TOKEN",
+        shown=mask_token(token.get_secret_value()) if token else "",
+        key="cfg_token_rejected",
+        example=example_line("bot_token"),
+    )

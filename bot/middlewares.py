@@ -1,4 +1,4 @@
-"""Outer middlewares: one database session per update, and the front door.
+"""Outer middlewares: updates in flight, one database session per update, and the front door.
 
 The front door lets in only registered staff, in private chats. A stranger gets a polite
 refusal in their language and nothing else; in a group the bot says once that it works in
@@ -7,6 +7,7 @@ private messages, and is silent there after that.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -29,6 +30,45 @@ from db.models import Account, AccountState, KeyValue, Person
 log = logging.getLogger(__name__)
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class InFlightUpdates(BaseMiddleware):
+    """Knows the tasks handling an update right now, so that a stop can let them finish.
+
+    aiogram handles each polled update in its own task and, on stop, closes the bot's HTTP
+    session without waiting for them: an answer in the middle of being sent was cut off, the
+    user saw nothing and the error handler failed too. `drain` (a shutdown handler, before the
+    session closes) waits for them. The whole task is tracked, not just this middleware's part,
+    so the error handler's apology, which runs outside it, is waited for as well.
+    """
+
+    def __init__(self) -> None:
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self.draining = asyncio.Event()  # set when a stop starts waiting
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        task = asyncio.current_task()
+        if task is not None and task not in self.tasks:
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+        return await handler(event, data)
+
+    async def drain(self, timeout: float) -> int:  # noqa: ASYNC109
+        """Wait up to `timeout` seconds for the updates in flight; cancel any still running.
+        Returns how many were cancelled."""
+        self.draining.set()
+        waiting = self.tasks - {asyncio.current_task()}
+        if not waiting:
+            return 0
+        _done, stuck = await asyncio.wait(waiting, timeout=timeout)
+        for task in stuck:
+            task.cancel()
+        if stuck:
+            await asyncio.wait(stuck)
+            log.warning(
+                "stop: %d updates still running after %.0f s were cancelled", len(stuck), timeout
+            )
+        return len(stuck)
 
 
 class LazySession:

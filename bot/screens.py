@@ -15,12 +15,19 @@ from aiogram.types import (
     Message,
 )
 
+from bot.protect import protecting
+
 
 async def edit(
     message: MaybeInaccessibleMessageUnion | None, text: str, markup: InlineKeyboardMarkup | None
 ) -> None:
-    """Make `message` show `text` and `markup`. A message too old to edit is left alone."""
+    """Make `message` show `text` and `markup`. A message too old to edit is left alone. In a
+    protected screen (`bot.protect`), an unprotected message is not edited into it: the screen
+    comes as a new, protected message (an edit keeps the original's flag)."""
     if not isinstance(message, Message):
+        return
+    if protecting() and not message.has_protected_content:
+        await message.answer(text, reply_markup=markup)
         return
     if message.html_text == text and message.reply_markup == markup:
         return

@@ -32,11 +32,15 @@ SQLITE_PRAGMAS = (
 )
 
 
-def create_engine(url: str) -> AsyncEngine:
-    """The bot's async engine. For SQLite: makes the file's directory, sets the pragmas."""
+def create_engine(url: str, *, log_parameters: bool = False) -> AsyncEngine:
+    """The bot's async engine. For SQLite: makes the file's directory, sets the pragmas.
+
+    Statement parameters (children's names, note texts) are kept out of SQLAlchemy's errors
+    and log lines (``hide_parameters``) unless `log_parameters` (the developer flag
+    ``DEV_LOG_SQL``)."""
     sa_url = make_url(url)
     _ensure_sqlite_directory(sa_url)
-    engine = create_async_engine(sa_url)
+    engine = create_async_engine(sa_url, hide_parameters=not log_parameters)
     if sa_url.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
     return engine
@@ -57,7 +61,7 @@ def create_migration_engine(url: str | URL) -> Engine:
     """
     sa_url = sync_url(url)
     _ensure_sqlite_directory(sa_url)
-    engine = sa.create_engine(sa_url)
+    engine = sa.create_engine(sa_url, hide_parameters=True)
     if sa_url.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _set_sqlite_pragmas_autocommit)
         event.listen(engine, "begin", _emit_begin)

@@ -500,6 +500,9 @@ class Student(SQLModel, table=True):
     closed_at: datetime | None = datetime_field(nullable=True)
     # "For the council" (3.5): on the next session's agenda until a council review clears it.
     for_council: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    # Retention (bot.services.retention): set when the name was replaced, years after the case
+    # closed; the notes stay for statistics.
+    anonymised_at: datetime | None = datetime_field(nullable=True)
     version: int = Field(default=1, nullable=False)
     created_at: datetime = created_at_field()
 
@@ -524,8 +527,14 @@ class Incident(SQLModel, table=True):
     occurred_at: datetime = datetime_field(nullable=False)
     created_at: datetime = created_at_field()
     for_council: bool = False
-    attachment_file_id: str | None = None  # Telegram file_id
-    attachment_kind: str | None = None  # "photo", "document"
+    attachment_file_id: str | None = None  # Telegram file_id: a cache of the file, per bot
+    attachment_bot_id: int | None = Field(default=None, sa_type=sa.BigInteger)  # whose id
+    attachment_kind: str | None = None  # "photo", "document", "voice"
+    # The file itself, kept by the school (bot.services.attachments): content-addressed.
+    attachment_sha256: str | None = Field(default=None, sa_type=sa.String(64))
+    attachment_size: int | None = None
+    attachment_name: str | None = None  # a document's file name as sent
+    attachment_mime: str | None = None
 
 
 class IncidentVersion(SQLModel, table=True):

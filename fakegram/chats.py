@@ -25,7 +25,9 @@ ChatType = Literal["private", "group", "supergroup"]
 
 @dataclass
 class StoredFile:
-    """A file the bot uploaded (or referenced by URL); ``content`` keeps the bytes."""
+    """A file a user sent or the bot uploaded (or referenced by URL); ``content`` keeps the
+    bytes. ``kind`` is "document", "photo" or "voice". A file id belongs to one bot
+    (``bot_id``): as on Telegram, another bot cannot download or reuse it."""
 
     file_id: str
     file_unique_id: str
@@ -34,10 +36,39 @@ class StoredFile:
     content: bytes | None
     file_path: str
     url: str | None = None
+    kind: str = "document"
+    bot_id: int = 0
+    width: int | None = None  # photos
+    height: int | None = None
+    duration: int | None = None  # voice notes, seconds
 
     @property
     def size(self) -> int | None:
         return None if self.content is None else len(self.content)
+
+    def photo_json(self) -> list[dict[str, Any]]:
+        """The ``photo`` field of a Message: the available sizes (here: the one sent)."""
+        data: dict[str, Any] = {
+            "file_id": self.file_id,
+            "file_unique_id": self.file_unique_id,
+            "width": self.width or 1280,
+            "height": self.height or 960,
+        }
+        if self.size is not None:
+            data["file_size"] = self.size
+        return [data]
+
+    def voice_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "file_id": self.file_id,
+            "file_unique_id": self.file_unique_id,
+            "duration": self.duration or 1,
+        }
+        if self.mime_type:
+            data["mime_type"] = self.mime_type
+        if self.size is not None:
+            data["file_size"] = self.size
+        return data
 
     def document_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"file_id": self.file_id, "file_unique_id": self.file_unique_id}
@@ -96,9 +127,12 @@ class FakeMessage:
         caption: str | None = None,
         caption_entities: list[dict[str, Any]] | None = None,
         document: StoredFile | None = None,
+        photo: StoredFile | None = None,
+        voice: StoredFile | None = None,
         reply_markup: dict[str, Any] | None = None,
         reply_to: FakeMessage | None = None,
         author: FakeUser | None = None,
+        protected: bool = False,
     ) -> None:
         self.chat = chat
         self.message_id = message_id
@@ -110,6 +144,9 @@ class FakeMessage:
         self.caption = caption
         self.caption_entities = caption_entities or []
         self.document = document
+        self.photo = photo
+        self.voice = voice
+        self.protected = protected  # sent with protect_content: no forwarding, no saving
         self.reply_markup = reply_markup
         self.reply_to = reply_to
         self.author = author
@@ -153,6 +190,11 @@ class FakeMessage:
     def document_bytes(self) -> bytes | None:
         return None if self.document is None else self.document.content
 
+    @property
+    def media(self) -> StoredFile | None:
+        """The document, photo or voice note of the message, if any."""
+        return self.document or self.photo or self.voice
+
     def to_json(self, *, with_reply: bool = True) -> dict[str, Any]:
         data: dict[str, Any] = {
             "message_id": self.message_id,
@@ -170,6 +212,12 @@ class FakeMessage:
                 data["entities"] = copy.deepcopy(self.entities)
         if self.document is not None:
             data["document"] = self.document.document_json()
+        if self.photo is not None:
+            data["photo"] = self.photo.photo_json()
+        if self.voice is not None:
+            data["voice"] = self.voice.voice_json()
+        if self.protected:
+            data["has_protected_content"] = True
         if self.caption is not None:
             data["caption"] = self.caption
             if self.caption_entities:
@@ -184,9 +232,12 @@ class FakeMessage:
     def render(self) -> str:
         """One transcript entry body: text (or document) and buttons."""
         parts: list[str] = []
-        if self.document is not None:
-            size = f", {self.document.size} bytes" if self.document.size is not None else ""
-            parts.append(f"📎 {self.document.filename or self.document.file_id}{size}")
+        media = self.media
+        if media is not None:
+            size = f", {media.size} bytes" if media.size is not None else ""
+            icon = {"photo": "🖼", "voice": "🎤"}.get(media.kind, "📎")
+            name = media.filename if media.kind == "document" else media.kind
+            parts.append(f"{icon} {name or media.file_id}{size}")
             if self.caption:
                 parts.append(self.caption)
         elif self.text is not None:
@@ -432,6 +483,22 @@ class FakeUser(_Participant):
     ) -> FakeMessage:
         """Send a file (as a document, with an optional caption) to the bot in the private chat."""
         return self.fake.user_document(self, self.chat, filename, content, caption=caption)
+
+    async def send_photo(
+        self, content: bytes, *, caption: str | None = None, width: int = 1280, height: int = 960
+    ) -> FakeMessage:
+        """Send a photo (with an optional caption) to the bot in the private chat."""
+        return self.fake.user_media(
+            self, self.chat, "photo", content, caption=caption, width=width, height=height
+        )
+
+    async def send_voice(
+        self, content: bytes, *, duration: int = 3, caption: str | None = None
+    ) -> FakeMessage:
+        """Send a voice note (OGG/Opus, as clients record them) to the bot."""
+        return self.fake.user_media(
+            self, self.chat, "voice", content, caption=caption, duration=duration
+        )
 
     async def command(self, command: str, payload: str | None = None) -> FakeMessage:
         """Send ``/command [payload]`` (e.g. a deep link ``/start payload``)."""

@@ -54,6 +54,13 @@ MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CALLBACK_ANSWER = 200
 MAX_UPLOAD = 50 * 1024 * 1024
+MAX_DOWNLOAD = 20 * 1024 * 1024  # getFile: "bots can download files of up to 20MB in size"
+# kind -> (file id prefix, default file name, folder of file_path), as Telegram's look
+MEDIA_KINDS = {
+    "document": ("BQACAgIAAxkBAAI", "document", "documents"),
+    "photo": ("AgACAgIAAxkBAAI", "photo.jpg", "photos"),
+    "voice": ("AwACAgIAAxkBAAI", "voice.oga", "voice"),
+}
 
 _TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 _COMMAND_NAME_RE = re.compile(r"^[a-z0-9_]{1,32}$")
@@ -617,21 +624,43 @@ class FakeTelegram:
         caption: str | None = None,
     ) -> FakeMessage:
         """The user sends a file (a document, with an optional caption) to the bot."""
+        return self.user_media(user, chat, "document", content, filename=filename, caption=caption)
+
+    def user_media(
+        self,
+        user: FakeUser,
+        chat: Chat,
+        kind: str,
+        content: bytes,
+        *,
+        filename: str | None = None,
+        caption: str | None = None,
+        width: int | None = None,
+        height: int | None = None,
+        duration: int | None = None,
+    ) -> FakeMessage:
+        """The user sends a document, a photo or a voice note (`kind`) to the bot. The file id
+        the bot receives is the bot's own (see `StoredFile`)."""
+        if kind not in MEDIA_KINDS:
+            raise ValueError(f"not a kind of media: {kind!r}")
         if not content:
             raise ValueError("Telegram clients cannot send an empty file")
         if not chat.is_group:
             if user.blocked:
                 self.set_blocked(user, False)
             user.started = True
-        stored = self._store_file(UploadedFile("document", filename, content))
+        stored = self._store_file(
+            UploadedFile(kind, filename or MEDIA_KINDS[kind][1], content), kind, chat.bot.id
+        )
+        stored.width, stored.height, stored.duration = width, height, duration
         self.files[stored.file_id] = stored
         message = chat.add_message(
             sender=user.to_json(),
             from_bot=False,
             date=self.now(),
             caption=caption,
-            document=stored,
             author=user,
+            **{kind: stored},
         )
         self._log(chat, "user", f"👤 {user.name}: {message.render()}")
         if self._delivered(chat, caption or "", None):
@@ -734,8 +763,9 @@ class FakeTelegram:
         if token not in self.bots:
             return web.json_response(ApiError(401, "Unauthorized").to_json(), status=401)
         path = request.match_info["path"]
+        bot_id = self.bots[token].id
         for stored in self.files.values():
-            if stored.file_path == path and stored.content is not None:
+            if stored.file_path == path and stored.content is not None and stored.bot_id == bot_id:
                 return web.Response(body=stored.content, content_type="application/octet-stream")
         return web.json_response(ApiError(404, "Not Found").to_json(), status=404)
 
@@ -1089,14 +1119,28 @@ class FakeTelegram:
         self._flood(bot, "sendMessage", chat)
         self._markup(p.get("reply_markup"), chat)
         message = self._bot_message(
-            chat, text=text, entities=entities, reply_markup=markup, reply_to=reply_to
+            chat,
+            text=text,
+            entities=entities,
+            reply_markup=markup,
+            reply_to=reply_to,
+            protected=bool(p.get("protect_content")),
         )
         return message.to_json()
 
     async def _api_sendDocument(self, bot: BotState, p: dict[str, Any]) -> Any:
-        chat = self._chat(bot, p, "sendDocument")
-        if "document" not in p:
-            raise _missing("sendDocument", "document")
+        return await self._send_media(bot, p, "sendDocument", "document")
+
+    async def _api_sendPhoto(self, bot: BotState, p: dict[str, Any]) -> Any:
+        return await self._send_media(bot, p, "sendPhoto", "photo")
+
+    async def _api_sendVoice(self, bot: BotState, p: dict[str, Any]) -> Any:
+        return await self._send_media(bot, p, "sendVoice", "voice")
+
+    async def _send_media(self, bot: BotState, p: dict[str, Any], method: str, kind: str) -> Any:
+        chat = self._chat(bot, p, method)
+        if kind not in p:
+            raise _missing(method, kind)
         caption: str | None = None
         caption_entities: list[dict[str, Any]] = []
         if p.get("caption"):
@@ -1107,67 +1151,86 @@ class FakeTelegram:
                 limit=MAX_CAPTION,
                 caption=True,
             )
-        document = p["document"]
-        if isinstance(document, UploadedFile):
-            if not document.content:
+        media = p[kind]
+        if isinstance(media, UploadedFile):
+            if not media.content:
                 raise ApiError.bad_request("file must be non-empty")
-            stored = self._store_file(document)
-        elif document in self.files:
-            stored = self.files[document]
-        elif _URL_RE.match(document) and document.lower().startswith("http"):
-            stored = self._store_url(document)
+            stored = self._store_file(media, kind, bot.id)
+        elif self._own_file(bot, media) is not None:
+            stored = self.files[media]
+        elif _URL_RE.match(media) and media.lower().startswith("http"):
+            stored = self._store_url(media, kind, bot.id)
         else:
             raise ApiError.bad_request("wrong file identifier/HTTP URL specified")
+        if stored.kind != kind:
+            # Telegram: a document's id cannot be sent as a photo (and so on).
+            raise ApiError.bad_request(
+                f"can't use file of type {stored.kind.title()} as {kind.title()}"
+            )
         self._reachable(chat)
         reply_to = self._reply_to(chat, p)
         markup = self._markup(p.get("reply_markup"), None)
-        self._flood(bot, "sendDocument", chat)
+        self._flood(bot, method, chat)
         self._markup(p.get("reply_markup"), chat)
         if stored.file_id not in self.files:
             self.files[stored.file_id] = stored
         message = self._bot_message(
             chat,
-            document=stored,
             caption=caption or None,
             caption_entities=caption_entities,
             reply_markup=markup,
             reply_to=reply_to,
+            protected=bool(p.get("protect_content")),
+            **{kind: stored},
         )
         return message.to_json()
 
-    def _store_file(self, upload: UploadedFile) -> StoredFile:
+    def _own_file(self, bot: BotState, file_id: object) -> StoredFile | None:
+        """The stored file behind `file_id` if it is this bot's (file ids are per bot)."""
+        stored = self.files.get(file_id) if isinstance(file_id, str) else None
+        return stored if stored is not None and stored.bot_id == bot.id else None
+
+    def _store_file(self, upload: UploadedFile, kind: str, bot_id: int) -> StoredFile:
         n = next(self._ids)
-        filename = upload.filename or "document"
+        prefix, default_name, folder = MEDIA_KINDS[kind]
+        filename = upload.filename or default_name
         mime = mimetypes.guess_type(filename)[0] or "application/octet-stream"
         ext = filename.rsplit(".", 1)[-1] if "." in filename else "bin"
         return StoredFile(
-            file_id=f"BQACAgIAAxkBAAI{n:08d}",
+            file_id=f"{prefix}{n:08d}",
             file_unique_id=f"AgAD{n:08d}",
-            filename=filename,
-            mime_type=mime,
+            filename=filename if kind == "document" else None,
+            mime_type=mime if kind != "photo" else None,
             content=upload.content,
-            file_path=f"documents/file_{n}.{ext}",
+            file_path=f"{folder}/file_{n}.{ext}",
+            kind=kind,
+            bot_id=bot_id,
         )
 
-    def _store_url(self, url: str) -> StoredFile:
+    def _store_url(self, url: str, kind: str, bot_id: int) -> StoredFile:
         n = next(self._ids)
+        prefix, _, folder = MEDIA_KINDS[kind]
         name = url.rstrip("/").rsplit("/", 1)[-1] or "document"
         return StoredFile(
-            file_id=f"BQACAgIAAxkBAAI{n:08d}",
+            file_id=f"{prefix}{n:08d}",
             file_unique_id=f"AgAD{n:08d}",
             filename=name,
             mime_type=mimetypes.guess_type(name)[0],
             content=None,
-            file_path=f"documents/file_{n}",
+            file_path=f"{folder}/file_{n}",
             url=url,
+            kind=kind,
+            bot_id=bot_id,
         )
 
     async def _api_getFile(self, bot: BotState, p: dict[str, Any]) -> Any:
         if "file_id" not in p:
             raise _missing("getFile", "file_id")
-        stored = self.files.get(p["file_id"])
+        stored = self._own_file(bot, p["file_id"])
         if stored is None:
             raise ApiError.bad_request("wrong file_id or the file is temporarily unavailable")
+        if stored.size is not None and stored.size > MAX_DOWNLOAD:
+            raise ApiError.bad_request("file is too big")  # "bots can download up to 20MB"
         data: dict[str, Any] = {
             "file_id": stored.file_id,
             "file_unique_id": stored.file_unique_id,
@@ -1201,7 +1264,7 @@ class FakeTelegram:
         message = self._message(bot, p, "editMessageCaption", verb="edit")
         if not message.from_bot:
             raise ApiError.bad_request("message can't be edited")
-        if message.document is None:
+        if message.media is None:
             raise ApiError.bad_request("there is no caption in the message to edit")
         caption, entities = self._format(
             p.get("caption", ""),

@@ -119,12 +119,17 @@ async def kenes_app(
     db_url: str,
     clock: ManualClock,
     *,
+    token: str | None = None,
     retry_sleep: Sleep | None = None,
     **extra: Any,
 ) -> AsyncIterator[Kenes]:
+    """The bot on `db_url`; `token`: another bot of the fake server (registered if new), e.g.
+    the same school moved to a new bot."""
+    if token is not None and token not in fake.bots:
+        fake.add_bot(token, username=f"kenes_{token.split(':')[0]}_bot")
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
-        bot_token=fake.token,
+        bot_token=token or fake.token,
         telegram_api_url=fake.base_url,
         admin_ids=[ADMIN_ID],
         database_url=db_url,

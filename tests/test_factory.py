@@ -57,3 +57,42 @@ async def test_scheduler_starts_and_stops_with_the_dispatcher(
         assert job is not None and job.trigger.fields[-1].name == "second"
         assert "bot" not in job.kwargs and all(type(a).__name__ != "Bot" for a in job.args)
     assert not scheduler.running
+
+
+async def test_a_stop_lets_the_update_in_flight_finish_before_the_session_closes(
+    fakegram: FakeTelegram, db_url: str, clock
+) -> None:
+    """aiogram closes the bot's session on stop without waiting for the updates it is still
+    handling; the answer being sent was cut off (and, in the tests, an update still in flight
+    at teardown failed the test: the "1 error" of a busy CI machine). A stop now waits."""
+    import asyncio
+
+    from aiogram import F
+    from aiogram.types import Message
+
+    from tests.harness import ADMIN_ID, kenes_app
+
+    started, release = asyncio.Event(), asyncio.Event()
+    finished: list[str] = []
+
+    async def slow(message: Message) -> None:
+        started.set()
+        await release.wait()
+        await message.answer("done")
+        finished.append("handler")
+
+    async with kenes_app(fakegram, db_url, clock) as app:
+        app.dp.message.register(slow, F.text == "slow")  # the dispatcher's own, before routers
+        app.dp.shutdown.register(lambda: finished.append("shutdown"))  # runs after the wait
+        admin = fakegram.user(id=ADMIN_ID, first_name="Admin")
+        await admin.send("slow")
+        await asyncio.wait_for(started.wait(), 5)
+        stopping = asyncio.create_task(app.dp.stop_polling())
+        in_flight = app.dp["in_flight"]
+        await asyncio.wait_for(in_flight.draining.wait(), 5)  # the stop has begun, and waits
+        assert not stopping.done() and finished == []
+        release.set()
+        await stopping
+    assert finished == ["handler", "shutdown"]
+    assert (await admin.next_message()).text == "done"
+    assert not fakegram.errors

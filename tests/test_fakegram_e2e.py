@@ -375,6 +375,78 @@ async def test_send_document_keeps_bytes(fakegram: FakeTelegram, bot: Bot) -> No
     assert "📎 grades.csv, " in alice.transcript()
 
 
+async def test_photo_and_voice_from_a_user_reach_the_bot_and_download(
+    fakegram: FakeTelegram, bot: Bot
+) -> None:
+    """Per the spec: a photo arrives as sizes (PhotoSize), a voice note as Voice; getFile and
+    the file URL give the bytes back; the bot resends them with sendPhoto / sendVoice."""
+    got: list[Message] = []
+    router = Router()
+
+    @router.message(F.photo | F.voice)
+    async def media(message: Message) -> None:
+        got.append(message)
+
+    dp = Dispatcher()
+    dp.include_router(router)
+    alice = fakegram.user(first_name="Alice")
+    async with fakegram.polling(dp, bot):
+        await alice.send_photo(b"\xff\xd8jpeg", caption="доска", width=800, height=600)
+        await alice.send_voice(b"OggS-voice", duration=7)
+        await fakegram.wait_until(lambda: len(got) == 2)
+    photo, voice = got
+    assert photo.photo is not None and photo.caption == "доска"
+    size = photo.photo[-1]
+    assert (size.width, size.height, size.file_size) == (800, 600, 6)
+    assert voice.voice is not None and voice.voice.duration == 7
+    assert voice.voice.mime_type == "audio/ogg"
+    for file_id, content in (
+        (size.file_id, b"\xff\xd8jpeg"),
+        (voice.voice.file_id, b"OggS-voice"),
+    ):
+        file = await bot.get_file(file_id)
+        assert file.file_path is not None
+        downloaded = await bot.download_file(file.file_path)
+        assert downloaded is not None and downloaded.read() == content
+    again = await bot.send_photo(alice.id, size.file_id, protect_content=True)
+    assert again.photo is not None and again.has_protected_content
+    assert alice.last_bot_message.protected and alice.last_bot_message.photo is not None
+    sent = await bot.send_voice(alice.id, BufferedInputFile(b"OggS-2", filename="v.oga"))
+    assert sent.voice is not None and not sent.has_protected_content
+    with pytest.raises(TelegramBadRequest, match="can't use file of type Voice as Photo"):
+        await bot.send_photo(alice.id, voice.voice.file_id)
+    assert "🖼 photo, 6 bytes" in alice.transcript() and "🎤 voice" in alice.transcript()
+    fakegram.allow("can't use file of type")
+
+
+async def test_a_file_id_belongs_to_one_bot(fakegram: FakeTelegram, bot: Bot) -> None:
+    """Telegram: file_unique_id is "the same ... for different bots"; a file_id is not: another
+    bot (a new token for a new bot, say) can neither download nor resend it."""
+    alice = fakegram.user(first_name="Alice", started=True)
+    sent = await bot.send_document(alice.id, BufferedInputFile(b"data", filename="a.txt"))
+    assert sent.document is not None
+    fakegram.add_bot("424242:OTHER-bot-token", username="other_bot")
+    other = fakegram.make_bot("424242:OTHER-bot-token")
+    try:
+        with pytest.raises(TelegramBadRequest, match="wrong file_id"):
+            await other.get_file(sent.document.file_id)
+        reader = fakegram.user(first_name="Alice", started=True, bot="424242:OTHER-bot-token")
+        with pytest.raises(TelegramBadRequest, match="wrong file identifier"):
+            await other.send_document(reader.id, sent.document.file_id)
+    finally:
+        await other.session.close()
+    fakegram.allow("wrong file")
+
+
+async def test_protect_content_is_kept_on_the_message(fakegram: FakeTelegram, bot: Bot) -> None:
+    alice = fakegram.user(first_name="Alice", started=True)
+    await bot.send_message(alice.id, "protected", protect_content=True)
+    await bot.send_message(alice.id, "plain")
+    protected, plain = alice.bot_messages
+    assert protected.protected and protected.to_json()["has_protected_content"] is True
+    assert not plain.protected and "has_protected_content" not in plain.to_json()
+
+
 async def test_rate_limits_with_injected_clock(fakegram: FakeTelegram, bot: Bot) -> None:
     now = [1000.0]
     fakegram.rate_limits.configure(enabled=True, clock=lambda: now[0])

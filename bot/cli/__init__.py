@@ -9,6 +9,8 @@ from collections.abc import Sequence
 
 def build_parser() -> argparse.ArgumentParser:
     from bot.backup import add_backup_commands
+    from bot.cli.audit import add_audit_commands
+    from bot.cli.config import add_config_commands
     from bot.cli.export import add_export_commands
     from bot.cli.plan import add_core_commands
     from bot.cli.staff import add_staff_commands
@@ -23,6 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_demo_command(sub)
     add_backup_commands(sub)
     add_export_commands(sub)
+    add_config_commands(sub)
+    add_audit_commands(sub)
     return parser
 
 
@@ -36,6 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", _run)
+    _safe_logging()
     try:
         return int(handler(args) or 0)
     except KeyboardInterrupt:
@@ -43,3 +48,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         sys.stderr.close()
         return 0
+
+
+def _safe_logging() -> None:
+    """The tools log through the bot's formatter too (ids only, no token, exceptions by type),
+    at WARNING; `run` sets LOG_LEVEL and the school's time zone itself. A host's logging
+    (pytest's) is left alone."""
+    import logging
+    from zoneinfo import ZoneInfo
+
+    from bot.logs import configure_logging
+
+    if not logging.getLogger().handlers:
+        configure_logging(logging.WARNING, ZoneInfo("Asia/Aqtobe"))

@@ -33,7 +33,12 @@ def add_staff_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser])
 
 
 def _invite(args: argparse.Namespace) -> int:
-    return asyncio.run(_ainvite(args, Settings()))
+    from bot.config_check import settings_for_tool
+
+    settings = settings_for_tool()
+    if settings is None:
+        return 1
+    return asyncio.run(_ainvite(args, settings))
 
 
 async def _ainvite(args: argparse.Namespace, settings: Settings) -> int:

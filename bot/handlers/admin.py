@@ -404,7 +404,7 @@ async def revoke_ok(
                 account.chat_id, t(str(account.language), "access_closed_notice")
             )
         except TelegramAPIError as exc:
-            log.info("could not tell person %s that access closed: %s", target.id, exc.message)
+            log.info("could not tell person %s that access closed: %s", target.id, exc)
 
 
 async def restore(

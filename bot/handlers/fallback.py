@@ -59,5 +59,5 @@ async def on_error(event: ErrorEvent, lang: str = "kk") -> bool:
         elif update.message is not None and update.message.chat.type == "private":
             await update.message.answer(t(lang, "error_generic"))
     except TelegramAPIError as exc:
-        log.warning("could not report the failure of update %s: %s", update.update_id, exc.message)
+        log.warning("could not report the failure of update %s: %s", update.update_id, exc)
     return True

@@ -20,7 +20,8 @@ import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
@@ -34,14 +35,17 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.callbacks import IncidentAction, IncidentCb, StudentAction, StudentCb
 from bot.clock import Clock
+from bot.config import Settings
 from bot.core.calendar import SchoolCalendar
 from bot.core.school_class import normalize_class
 from bot.escape import quote
 from bot.filters import HasPerm, PrivateChat
 from bot.permissions import Perm
+from bot.protect import protect
 from bot.scheduler.outbox import enqueue, split_message
 from bot.screens import edit_markup, show
-from bot.services import incidents, students
+from bot.services import attachments, incidents, students
+from bot.services.attachments import AttachmentStore
 from bot.services.incidents import DEFAULT_CONFIG, Attachment, IncidentConfig
 from bot.services.students import NotAllowed
 from bot.states import IncidentForm
@@ -56,13 +60,15 @@ FIRST_HOUR = 8
 def router_factory() -> Router:
     router = Router(name="incidents")
     router.message.filter(PrivateChat())
+    protect(router)  # what these screens send cannot be forwarded or saved (bot.protect)
     typed = F.text & ~F.text.startswith("/")  # a command leaves the dialogue to its handler
     filing = HasPerm(Perm.FILE_INCIDENT)
     router.message.register(start, Command("incident"), filing)
     router.message.register(search_typed, IncidentForm.student, typed, filing)
     router.message.register(new_student_typed, IncidentForm.new_student, typed, filing)
-    router.message.register(text_typed, IncidentForm.text, typed | F.document | F.photo, filing)
-    router.message.register(more_text, IncidentForm.confirm, typed | F.document | F.photo)
+    files = F.document | F.photo | F.voice
+    router.message.register(text_typed, IncidentForm.text, typed | files, filing)
+    router.message.register(more_text, IncidentForm.confirm, typed | files)
     router.message.register(date_typed, IncidentForm.date, typed)
     router.message.register(edit_typed, IncidentForm.edit, typed)
 
@@ -457,12 +463,33 @@ async def pick_category(
     )
 
 
-def _attachment_of(message: Message) -> Attachment | None:
-    if message.document is not None:
-        return Attachment(message.document.file_id, "document")
-    if message.photo:
-        return Attachment(message.photo[-1].file_id, "photo")
-    return None
+async def _take_file(message: Message, state: FSMContext, lang: str, settings: Settings) -> bool:
+    """Remember the message's file for the note (it is downloaded on Save). False, after
+    telling the user, if it is over the size limit: the message is not taken at all."""
+    incoming = attachments.incoming_of(message)
+    if incoming is None:
+        return True
+    limit = _max_bytes(settings)
+    if incoming.size is not None and incoming.size > limit:
+        await message.answer(_too_large(lang, incoming.size, limit))
+        return False
+    await state.update_data(
+        file_id=incoming.file_id,
+        file_kind=incoming.kind,
+        file_size=incoming.size,
+        file_name=incoming.name,
+        file_mime=incoming.mime,
+    )
+    return True
+
+
+def _max_bytes(settings: Settings) -> int:
+    return int(settings.attachment_max_mb * attachments.MB)
+
+
+def _too_large(lang: str, size: int | None, limit: int) -> str:
+    shown = f"{size / attachments.MB:.1f}" if size is not None else "> 20"
+    return t(lang, "att_too_large", size=shown, limit=f"{limit / attachments.MB:g}")
 
 
 async def text_typed(
@@ -472,13 +499,14 @@ async def text_typed(
     lang: str,
     clock: Clock,
     calendar: SchoolCalendar,
+    settings: Settings,
 ) -> None:
-    attachment = _attachment_of(message)
-    if attachment is not None:
-        await state.update_data(file_id=attachment.file_id, file_kind=attachment.kind)
+    if not await _take_file(message, state, lang, settings):
+        return
+    attached = attachments.incoming_of(message) is not None
     text = message.text if message.text is not None else (message.caption or "")
     if not text.strip():
-        await message.answer(t(lang, "inc_need_text" if attachment else "inc_empty"))
+        await message.answer(t(lang, "inc_need_text" if attached else "inc_empty"))
         return
     if len(text) > incidents.NOTE_MAX:
         await message.answer(t(lang, "too_long", size=len(text), limit=incidents.NOTE_MAX))
@@ -496,12 +524,12 @@ async def more_text(
     lang: str,
     clock: Clock,
     calendar: SchoolCalendar,
+    settings: Settings,
 ) -> None:
     """On the confirm screen, more text continues the note (a long paste comes in parts)."""
     data = await state.get_data()
-    attachment = _attachment_of(message)
-    if attachment is not None:
-        await state.update_data(file_id=attachment.file_id, file_kind=attachment.kind)
+    if not await _take_file(message, state, lang, settings):
+        return
     extra = message.text if message.text is not None else (message.caption or "")
     if extra.strip():
         joined = f"{data.get('text', '')}\n{extra}"
@@ -609,12 +637,21 @@ async def save(
     person: Person,
     lang: str,
     clock: Clock,
+    settings: Settings,
+    bot: Bot,
+    attachment_store: AttachmentStore,
     incident_config: IncidentConfig = DEFAULT_CONFIG,
     outbox: Any = None,
 ) -> None:
     if not await _in_flow(query, state, lang, IncidentForm.confirm):
         return
     data = await state.get_data()
+    attachment = None
+    if data.get("file_id"):
+        # The file is fetched now, not when it came: nothing is kept until the note is.
+        attachment = await _fetch(query, state, data, lang, settings, bot, attachment_store)
+        if attachment is None:
+            return
     now = clock.now()
     student_id = data.get("student")
     if not student_id:
@@ -627,7 +664,6 @@ async def save(
         )
         student_id = new.id
     assert student_id is not None
-    attachment = Attachment(data["file_id"], data["file_kind"]) if data.get("file_id") else None
     occurred = datetime.fromisoformat(data["occurred"]) if data.get("occurred") else now
     try:
         incident = await incidents.file_incident(
@@ -656,6 +692,37 @@ async def save(
         t(lang, "inc_saved", no=incident.id, people=tp(lang, "n_people", told)),
         note_kb(lang, incident, editable=True),
     )
+
+
+async def _fetch(
+    query: CallbackQuery,
+    state: FSMContext,
+    data: dict[str, Any],
+    lang: str,
+    settings: Settings,
+    bot: Bot,
+    store: AttachmentStore,
+) -> Attachment | None:
+    """The dialogue's file, downloaded into the school's folder; None after telling the user
+    (too large: the file is dropped from the note; Telegram failed: tap Save again)."""
+    incoming = attachments.Incoming(
+        data["file_id"], data["file_kind"], data.get("file_size"), data.get("file_name"),
+        data.get("file_mime"),
+    )  # fmt: skip
+    try:
+        kept = await attachments.fetch(bot, incoming, store, _max_bytes(settings))
+    except attachments.TooLarge as exc:
+        await state.update_data(file_id=None, file_kind=None)
+        await query.answer(_too_large(lang, exc.size, exc.limit)[:200], show_alert=True)
+        return None
+    except (TelegramAPIError, OSError) as exc:
+        log.warning("a note's file could not be fetched: %s", exc)
+        await query.answer(t(lang, "att_fetch_failed"), show_alert=True)
+        return None
+    return Attachment(
+        incoming.file_id, incoming.kind, kept.sha256, kept.size, incoming.name, incoming.mime,
+        bot_id=bot.id,
+    )  # fmt: skip
 
 
 async def _notify(
@@ -731,6 +798,8 @@ async def open_note(
     lang: str,
     clock: Clock,
     calendar: SchoolCalendar,
+    bot: Bot,
+    attachment_store: AttachmentStore,
 ) -> None:
     now = clock.now()
     try:
@@ -746,12 +815,19 @@ async def open_note(
     kb = note_kb(lang, view.incident, editable=incidents.can_edit(view.incident, person, now))
     for i, part in enumerate(parts):
         await query.message.answer(part, reply_markup=kb if i == len(parts) - 1 else None)
-    if view.incident.attachment_file_id:
-        caption = f"№{view.incident.id}"
-        if view.incident.attachment_kind == "photo":
-            await query.message.answer_photo(view.incident.attachment_file_id, caption=caption)
-        else:
-            await query.message.answer_document(view.incident.attachment_file_id, caption=caption)
+    incident = view.incident
+    if incident.attachment_file_id or incident.attachment_sha256:
+        chat_id = query.message.chat.id
+        caption = f"№{incident.id}"
+        file_id = await attachments.send_attachment(
+            bot, chat_id, incident, attachment_store, caption=caption
+        )
+        if file_id is None:
+            await query.message.answer(t(lang, "att_missing", no=incident.id))
+        elif file_id != incident.attachment_file_id or incident.attachment_bot_id != bot.id:
+            incident.attachment_file_id, incident.attachment_bot_id = file_id, bot.id
+            session.add(incident)  # the cache now holds this bot's id of the file
+            await session.commit()
     await query.answer()
 
 

@@ -26,6 +26,7 @@ from bot.escape import quote
 from bot.filters import PrivateChat
 from bot.handlers.incidents import begin_with_student, parse_day
 from bot.permissions import Perm, can
+from bot.protect import protect
 from bot.screens import show
 from bot.services import students
 from bot.services.students import Card, CardChanged, NotAllowed
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 def router_factory() -> Router:
     router = Router(name="students")
     router.message.filter(PrivateChat())
+    protect(router)  # what these screens send cannot be forwarded or saved (bot.protect)
     typed = F.text & ~F.text.startswith("/")  # a command leaves the dialogue to its handler
     router.message.register(start, Command("students"))
     router.message.register(search_typed, StudentForm.search, typed)

@@ -322,7 +322,7 @@ async def _text_entered(
                 text=view, chat_id=chat, message_id=original, reply_markup=markup
             )
         except TelegramBadRequest as exc:
-            log.info("could not edit the reminder %s: %s", original, exc.message)
+            log.info("could not edit the reminder %s: %s", original, exc)
     await message.answer(t(lang, f"task_{kind}_saved", title=title))
 
 

@@ -64,8 +64,15 @@ class EditRefused(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Attachment:
+    """A note's file: Telegram's id (a cache, of bot `bot_id`) and the kept copy's sha256."""
+
     file_id: str
-    kind: str  # "photo" or "document"
+    kind: str  # "photo", "document" or "voice"
+    sha256: str | None = None
+    size: int | None = None
+    name: str | None = None
+    mime: str | None = None
+    bot_id: int | None = None
 
 
 @dataclass(slots=True)
@@ -109,6 +116,11 @@ async def file_incident(
         created_at=now,
         attachment_file_id=attachment.file_id if attachment else None,
         attachment_kind=attachment.kind if attachment else None,
+        attachment_bot_id=attachment.bot_id if attachment else None,
+        attachment_sha256=attachment.sha256 if attachment else None,
+        attachment_size=attachment.size if attachment else None,
+        attachment_name=attachment.name if attachment else None,
+        attachment_mime=attachment.mime if attachment else None,
     )
     session.add(incident)
     await session.flush()

@@ -344,6 +344,8 @@ FEATURE_TEXT_MODULES = (
     "bot.texts.plan",
     "bot.texts.recording",
     "bot.texts.documents",
+    "bot.texts.config",
+    "bot.texts.privacy",
     "bot.texts.onboarding",
 )
 
