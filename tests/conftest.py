@@ -38,6 +38,7 @@ FORBIDDEN_TEXTS = (
     r"\d+(?:\.\d+)+@\d{4}",  # an occurrence key: 1.4@2026-W41
     r"@\d{4}-(?:\d{2}|W\d{2}|\d{4})",  # the period of a key
     r"(?<![\w-])(?:" + "|".join(re.escape(k) for k in _seed_keys()) + r")(?![\w-])",
+    r"(?<![\w-])p-[0-9a-f]{8}(?![\w-])",  # the key of a person added in the chat
     r"(?<![\w.])\?[a-z][a-z0-9-]+",  # an unknown key shown as "?key"
     r"(?i)(?:оқушы|ученик[а-я]*|student)\s*(?:№|#)\s*\d",  # a student's database id
     r"(?i)\bid\s*[:=#]?\s*\d",
