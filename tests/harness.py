@@ -26,6 +26,7 @@ from bot.config import CALENDAR_DIR, DEFAULT_PLAN, Settings
 from bot.core.calendar import SchoolCalendar, load_calendar
 from bot.core.plan import Plan, load_plan
 from bot.factory import create_bot, create_dispatcher
+from bot.retry_after import Sleep
 from bot.services import staff
 from db.engine import create_engine, create_session_pool
 from db.models import Person
@@ -59,11 +60,14 @@ class Kenes:
     dp: Dispatcher = field(init=False)
     extra: dict[str, Any] = field(default_factory=dict)
     run_mode: str = "polling"  # or "webhook": updates POSTed by the fake (tests/webhooks.py)
+    retry_sleep: Sleep | None = None  # the 429 middleware's wait (bot.retry_after)
 
     def build(self) -> None:
         # The production factory with the fake server's session (it skips aiohttp's 250 ms
         # TLS grace on close); TELEGRAM_API_URL itself is covered by test_factory.py.
-        self.bot = create_bot(self.settings, session=self.fake.make_bot().session)
+        self.bot = create_bot(
+            self.settings, session=self.fake.make_bot().session, retry_sleep=self.retry_sleep
+        )
         self.dp = create_dispatcher(
             settings=self.settings,
             session_pool=self.pool,
@@ -126,6 +130,7 @@ async def kenes_app(
     *,
     token: str | None = None,
     run_mode: str = "polling",
+    retry_sleep: Sleep | None = None,
     **extra: Any,
 ) -> AsyncIterator[Kenes]:
     """The bot on `db_url`; `token`: another bot of the fake server (registered if new), e.g.
@@ -162,6 +167,7 @@ async def kenes_app(
         calendar=seed_calendar(),
         extra=extra,
         run_mode=run_mode,
+        retry_sleep=retry_sleep,
     )
     app.build()
     try:
