@@ -54,6 +54,7 @@ def create_dispatcher(
     calendar: SchoolCalendar,
     clock: Clock,
     storage: BaseStorage | None = None,
+    updates_at_once: int | None = None,
     **extra: Any,
 ) -> Dispatcher:
     from bot.access_cache import AccessCache
@@ -89,7 +90,8 @@ def create_dispatcher(
         clock=clock,
         **extra,
     )
-    in_flight = InFlightUpdates()
+    # At most this many updates at a time (default: `UPDATES_AT_ONCE`, below the database pool).
+    in_flight = InFlightUpdates() if updates_at_once is None else InFlightUpdates(updates_at_once)
     dp["in_flight"] = in_flight
     dp.update.outer_middleware(in_flight)  # first: a stop waits for what is in flight
     dp.update.outer_middleware(DbSessionMiddleware(session_pool))

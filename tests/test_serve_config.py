@@ -183,3 +183,16 @@ def test_the_example_schools_file_passes(monkeypatch: pytest.MonkeyPatch) -> Non
     assert checked.lines() == []
     assert list(checked.schools) == ["school-12", "lyceum-3"]
     assert checked.schools["lyceum-3"].settings.admin_ids == [123456789, 555000111]
+
+
+def test_many_schools_handle_fewer_updates_at_once_than_their_small_pool() -> None:
+    """A school with a pool of 2 (+2 when busy) handles 3 updates at a time, so a burst waits
+    its turn instead of the pool's timeout; one school keeps the dispatcher's default."""
+    from bot.middlewares import UPDATES_AT_ONCE
+    from bot.serve.host import POOL_PER_SCHOOL
+    from bot.serve.school import Options
+
+    at_once = Options(pool_size=POOL_PER_SCHOOL).updates_at_once()
+    assert at_once is not None and at_once < 2 * POOL_PER_SCHOOL
+    assert Options().updates_at_once() is None
+    assert at_once < UPDATES_AT_ONCE

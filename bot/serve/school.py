@@ -75,6 +75,14 @@ class Options:
     spread_ticks: bool = False  # each school's minute tick at its own second
     replicas: int = 1  # processes receiving the same bot's updates (WEBHOOK_REPLICAS)
 
+    def updates_at_once(self) -> int | None:
+        """Updates handled at a time: with a small pool, fewer than its connections (the pool
+        allows `pool_size` more when busy), leaving one for the tick and the outbox; else the
+        dispatcher's default (`bot.middlewares.UPDATES_AT_ONCE`)."""
+        if self.pool_size is None:
+            return None
+        return max(1, 2 * self.pool_size - 1)
+
 
 def settings_fingerprint(settings: Settings) -> dict[str, str]:
     """The settings as comparable text, secrets included (never logged)."""
@@ -170,6 +178,7 @@ class School:
                 clock=clock,
                 storage=storage,
                 reminder_policy=self._policy(),
+                updates_at_once=self.options.updates_at_once(),
                 **extra,
             )
         return None
