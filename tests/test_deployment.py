@@ -87,3 +87,28 @@ def test_compose_backs_up_nightly_with_the_tested_script() -> None:
     ).stdout
     for flag in (a for a in args if a.startswith("--")):
         assert flag in usage, shlex.join(args)
+
+
+def test_compose_restores_with_the_tested_script_only_when_asked() -> None:
+    compose = _compose()
+    restore, backup = compose["services"]["restore"], compose["services"]["backup"]
+    assert restore["profiles"] == ["restore"]  # `docker compose up` leaves it alone
+    mounts = dict(v.split(":")[:2] for v in restore["volumes"])
+    script = mounts["./scripts/pg-restore"]
+    assert restore["entrypoint"] == [Path(script).name]
+    assert os.access(PROJECT_ROOT / "scripts" / "pg-restore", os.X_OK)
+    assert mounts["backups"] == "/backups" and mounts["kenes-data"] == "/app/data"
+    assert restore["environment"] == {
+        k: v for k, v in backup["environment"].items() if k.startswith("PG")
+    }
+    assert restore["image"] == backup["image"]
+
+
+def test_postgresql_has_room_for_many_schools() -> None:
+    """A school of many keeps up to 4 connections (bot.serve.host.POOL_PER_SCHOOL, doubled when
+    busy): the compose server takes 100 schools at their busiest."""
+    from bot.serve.host import POOL_PER_SCHOOL
+
+    command = _compose()["services"]["db"]["command"]
+    (setting,) = [c for c in command if c.startswith("max_connections=")]
+    assert int(setting.split("=")[1]) >= 100 * 2 * POOL_PER_SCHOOL
