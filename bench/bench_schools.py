@@ -35,6 +35,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import deque
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -92,16 +94,49 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-async def ask(fake: FakeTelegram, user: FakeUser) -> float:
-    """Seconds from the user's /help to the bot's reply reaching the fake server."""
-    seen = len(user.bot_messages)
-    started = time.perf_counter()
-    await user.send("/help")
-    await fake.wait_until(lambda: len(user.bot_messages) > seen, 60.0)
-    return time.perf_counter() - started
+class Replies:
+    """When each question's reply reached the fake server: one watcher over the fake's calls
+    (a waiter per question would cost the fake server in this process more with every
+    question waiting, and would slow down the busy phase it measures)."""
+
+    def __init__(self, fake: FakeTelegram) -> None:
+        self.fake = fake
+        self.pending: dict[tuple[str, int], deque[tuple[float, asyncio.Future[float]]]] = {}
+        self.index = 0  # calls before it are all seen
+        self.seen: set[int] = set()  # finished calls after `index` already seen
+        self.closed = False
+
+    async def run(self) -> None:
+        await self.fake.wait_until(self.check, timeout=10 * 24 * 3600)
+
+    def check(self) -> bool:
+        calls, now = self.fake.calls, time.perf_counter()
+        for i in range(self.index, len(calls)):
+            call = calls[i]
+            if call.status == 0 or i in self.seen:  # not answered yet, or done already
+                continue
+            self.seen.add(i)
+            if call.method == "sendMessage":
+                queue = self.pending.get((call.token, int(call.params.get("chat_id", 0))))
+                if queue:
+                    started, future = queue.popleft()
+                    if not future.done():
+                        future.set_result(now - started)
+        while self.index in self.seen:
+            self.seen.discard(self.index)
+            self.index += 1
+        return self.closed
+
+    async def ask(self, user: FakeUser) -> float:
+        """Seconds from the user's /help to the bot's reply reaching the fake server."""
+        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        queue = self.pending.setdefault((user.bot.token, user.id), deque())
+        queue.append((time.perf_counter(), future))
+        await user.send("/help")
+        return await asyncio.wait_for(future, 60.0)
 
 
-async def load(fake: FakeTelegram, users: list[FakeUser], n: int, rate: float) -> list[float]:
+async def load(replies: Replies, users: list[FakeUser], n: int, rate: float) -> list[float]:
     """`n` questions at `rate` per second (open loop), each from a user not already waiting."""
     rng = random.Random(7)
     busy: set[int] = set()
@@ -109,7 +144,7 @@ async def load(fake: FakeTelegram, users: list[FakeUser], n: int, rate: float) -
 
     async def one(user: FakeUser) -> float:
         try:
-            return await ask(fake, user)
+            return await replies.ask(user)
         finally:
             busy.discard(id(user))
 
@@ -123,12 +158,37 @@ async def load(fake: FakeTelegram, users: list[FakeUser], n: int, rate: float) -
     return list(await asyncio.gather(*tasks))
 
 
-def describe(name: str, times: list[float]) -> str:
-    ms = sorted(t * 1000 for t in times)
+@dataclass
+class Phase:
+    """A latency phase: each update's time, and the CPU the bot and this process (the fake
+    Telegram) used meanwhile, as shares of one core."""
+
+    times: list[float]
+    bot_cpu: float
+    fake_cpu: float
+
+
+async def measured(
+    pid: int, replies: Replies, users: list[FakeUser], n: int, rate: float
+) -> Phase:
+    bot_before, fake_before = cpu_seconds(pid), time.process_time()
+    started = time.perf_counter()
+    times = await load(replies, users, n, rate)
+    wall = time.perf_counter() - started
+    return Phase(
+        times,
+        (cpu_seconds(pid) - bot_before) / wall,
+        (time.process_time() - fake_before) / wall,
+    )
+
+
+def describe(name: str, phase: Phase) -> str:
+    ms = sorted(t * 1000 for t in phase.times)
     p99 = ms[min(len(ms) - 1, round(0.99 * len(ms)) - 1)]
     return (
-        f"  {name:<24} n={len(ms):<5} p50 {statistics.median(ms):6.1f} ms   "
-        f"p99 {p99:6.1f} ms   max {ms[-1]:6.1f} ms"
+        f"  {name:<20} n={len(ms):<5} p50 {statistics.median(ms):7.1f} ms   "
+        f"p99 {p99:7.1f} ms   max {ms[-1]:7.1f} ms   "
+        f"CPU: bot {phase.bot_cpu:4.0%}, fake {phase.fake_cpu:4.0%} of a core"
     )
 
 
@@ -162,38 +222,59 @@ async def run(args: argparse.Namespace) -> int:
                     print(proc.output())
 
 
+def webhooks_set(fake: FakeTelegram, count: int) -> bool:
+    return sum(1 for i in range(count) if fake.bot(token_of(i)).webhook_url) >= count
+
+
 async def measure(
     fake: FakeTelegram, proc: BotProcess, schools: Path, args: argparse.Namespace
 ) -> int:
-    def webhooks_set(count: int) -> bool:
-        return sum(1 for i in range(count) if fake.bot(token_of(i)).webhook_url) >= count
-
     started = time.perf_counter()
-    await fake.wait_until(lambda: webhooks_set(1) or proc.process.returncode is not None, 120)
+    await fake.wait_until(
+        lambda: webhooks_set(fake, 1) or proc.process.returncode is not None, 120
+    )
     assert proc.process.returncode is None, proc.output()
     users = {
         i: [fake.user(id=a, bot=token_of(i), first_name="Admin") for a in ADMINS]
         for i in range(args.schools)
     }
-    await asyncio.gather(*(ask(fake, u) for u in users[0]))  # warm-up
+    replies = Replies(fake)
+    watcher = asyncio.create_task(replies.run())
+    try:
+        return await measure_with(fake, proc, schools, args, users, replies, started)
+    finally:
+        watcher.cancel()
+
+
+async def measure_with(
+    fake: FakeTelegram,
+    proc: BotProcess,
+    schools: Path,
+    args: argparse.Namespace,
+    users: dict[int, list[FakeUser]],
+    replies: Replies,
+    started: float,
+) -> int:
+    await asyncio.gather(*(replies.ask(u) for u in users[0]))  # warm-up
     rss_one = rss_mb(proc.process.pid)
     idle_one = await idle_cpu(proc.process.pid, args.idle)
     print(
         f"1 school:   up in {time.perf_counter() - started:5.1f} s, RSS {rss_one:7.1f} MB, "
         f"idle CPU {idle_one:.1%} of a core"
     )
-    base = await load(fake, users[0], min(args.updates, 600), args.rate)
+    base = await measured(proc.process.pid, replies, users[0], min(args.updates, 600), args.rate)
 
     write_schools(schools, args.schools, args.postgres, args.lease)
     started = time.perf_counter()
     proc.process.send_signal(signal.SIGHUP)
     await fake.wait_until(
-        lambda: webhooks_set(args.schools) or proc.process.returncode is not None, START_WAIT_S
+        lambda: webhooks_set(fake, args.schools) or proc.process.returncode is not None,
+        START_WAIT_S,
     )
     up = time.perf_counter() - started
     everyone = [u for i in range(args.schools) for u in users[i]]
     for k in range(0, len(everyone), 30):  # warm-up: every admin of every school, once
-        await asyncio.gather(*(ask(fake, u) for u in everyone[k : k + 30]))
+        await asyncio.gather(*(replies.ask(u) for u in everyone[k : k + 30]))
     rss_many = rss_mb(proc.process.pid)
     per_school = (rss_many - rss_one) / (args.schools - 1)
     idle_many = await idle_cpu(proc.process.pid, args.idle)
@@ -202,7 +283,7 @@ async def measure(
         f"({up / (args.schools - 1):.2f} s each), RSS {rss_many:7.1f} MB, "
         f"idle CPU {idle_many:.1%} of a core"
     )
-    many = await load(fake, everyone, args.updates, args.rate)
+    many = await measured(proc.process.pid, replies, everyone, args.updates, args.rate)
     print(
         f"\nresident memory per school: {per_school:.2f} MB  (goal < 5 MB; "
         f"{rss_many:.0f} MB for {args.schools}, {rss_one:.0f} MB for 1)"
