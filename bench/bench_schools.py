@@ -16,7 +16,10 @@ admins who ask ``/help`` (the full path: front door, dialogue state, routers, a 
    random schools); each one's time from the user's send to the bot's reply reaching the fake
    server. The same load is measured first against the one school (step 1): the baseline of
    the machine, the fake server and the webhook round trip. p50 / p99 / max are printed
-   (goal: p99 < 50 ms with 100 schools).
+   (goal: p99 < 50 ms with 100 schools), with the CPU the bot and the fake server used.
+
+``--lease 30`` sets every school's OUTBOX_LEASE_TTL_S (renewed every third of it: the main
+idle cost of many schools; README, "Running for a district").
 
     .venv/bin/python bench/bench_schools.py [--schools 100] [--updates 2000] [--rate 50]
 
