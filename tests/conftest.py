@@ -18,7 +18,7 @@ from fakegram import FakeTelegram
 from tests.databases import Databases, backend, open_databases
 from tests.harness import Kenes, kenes_app
 
-pytest_plugins = ["fakegram.pytest_plugin"]
+pytest_plugins = ["fakegram.pytest_plugin", "tests.process"]
 
 TZ = ZoneInfo("Asia/Aqtobe")
 
