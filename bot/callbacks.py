@@ -23,6 +23,7 @@ class StaffAction(StrEnum):
     TOGGLE = "tg"
     SAVE = "sv"
     CLASS = "cl"
+    FILL = "fl"  # a vacancy: type the name of the person who fills it
 
 
 class StaffCb(CallbackData, prefix="s1"):
@@ -151,6 +152,7 @@ class PlanAction(StrEnum):
     SET = "s"  # ref: a timing for the plan in use (/plan), then PICK with live=1
     HOST = "h"  # ref: who in the school hosts an external-only item (/plan): the staff list
     HOST_SET = "hs"  # ref, arg: the person id chosen as its host
+    CLOSE = "x"  # ⬅️ on a choice sent below its screen: the choice closes, the screen stays
 
 
 class PlanCb(CallbackData, prefix="p1"):
@@ -176,3 +178,10 @@ class DocCb(CallbackData, prefix="d1"):
 
     action: DocAction
     arg: str = ""
+
+
+class RsvpCb(CallbackData, prefix="v1"):
+    """On a council member's session reminder: "I'll come" (1) or "I can't" (0)."""
+
+    num: int
+    coming: int

@@ -21,9 +21,14 @@ from bot.clock import Clock
 from bot.config import TELEGRAM_API_URL, Settings
 from bot.core.calendar import SchoolCalendar
 from bot.core.plan import Plan
+from bot.retry_after import RetryAfterMiddleware, Sleep
 
 
-def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
+def create_bot(
+    settings: Settings, session: BaseSession | None = None, *, retry_sleep: Sleep | None = None
+) -> Bot:
+    """The bot, its session honouring Telegram's `retry_after` for every request outside the
+    outbox (`bot.retry_after`; `retry_sleep` is injected by tests)."""
     if settings.bot_token is None:
         raise ValueError("BOT_TOKEN is not set: put it in .env (see .env.example)")
     if session is None:
@@ -33,6 +38,7 @@ def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
     from bot.protect import ProtectRequests
 
     session.middleware(ProtectRequests())  # notes, cards, the register: protect_content
+    session.middleware(RetryAfterMiddleware(sleep=retry_sleep))
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,
@@ -61,7 +67,12 @@ def create_dispatcher(
         stop_outbox,
         stop_scheduler,
     )
-    from bot.middlewares import AccessMiddleware, DbSessionMiddleware, InFlightUpdates
+    from bot.middlewares import (
+        AccessMiddleware,
+        CommandEndsDialogue,
+        DbSessionMiddleware,
+        InFlightUpdates,
+    )
 
     if "attachment_store" not in extra:  # files attached to notes, kept by the school
         from bot.config import attachments_folder
@@ -82,6 +93,7 @@ def create_dispatcher(
     dp.update.outer_middleware(in_flight)  # first: a stop waits for what is in flight
     dp.update.outer_middleware(DbSessionMiddleware(session_pool))
     dp.update.outer_middleware(AccessMiddleware())
+    dp.message.outer_middleware(CommandEndsDialogue())
     dp.include_routers(*get_routers())
     dp.startup.register(on_startup)
     dp.shutdown.register(finish_updates)  # first: answers still go out, then the rest stops

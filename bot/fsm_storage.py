@@ -7,7 +7,9 @@ The production dispatcher uses it (`bot.factory.create_dispatcher`).
 * One row per aiogram `StorageKey` (bot, chat, user, thread, business connection, destiny);
   the row goes when its dialogue ends (no state and no data), so the table holds only the
   dialogues in progress.
-* Each call is one short transaction, committed. `update_data` writes before it reads (an
+* Each call is one short transaction, committed; inside an update whose database session is
+  already open (`bot.middlewares.CURRENT_SESSION`), that session's, so an update never holds
+  two connections at once. `update_data` writes before it reads (an
   UPDATE of the row's time), which takes SQLite's write lock or PostgreSQL's row lock first,
   so two updates of one dialogue at once never lose one another's keys.
 * Drafts may hold a child's name or a note's text: a dialogue untouched for `STALE_AFTER`
@@ -27,7 +29,8 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -68,7 +71,7 @@ class DbStorage(BaseStorage):
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         value = state.state if isinstance(state, State) else state
-        async with self._lock(key), self.session_pool() as session:
+        async with self._lock(key), self._session() as session:
             if value is None:
                 await session.exec(sa.delete(FsmState).where(*_is(key), _data_is_empty()))
                 await session.exec(
@@ -90,7 +93,7 @@ class DbStorage(BaseStorage):
         return state
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
-        async with self._lock(key), self.session_pool() as session:
+        async with self._lock(key), self._session() as session:
             await self._write_data(session, key, data)
             await session.commit()
             self._remember(key, data=dict(data))
@@ -100,7 +103,7 @@ class DbStorage(BaseStorage):
         return dict(data)
 
     async def update_data(self, key: StorageKey, data: Mapping[str, Any]) -> dict[str, Any]:
-        async with self._lock(key), self.session_pool() as session:
+        async with self._lock(key), self._session() as session:
             # Write first: the row (PostgreSQL) or the database (SQLite) is ours until commit.
             await session.exec(sa.update(FsmState).where(*_is(key)).values(**self._touch()))
             text = (await session.exec(select(FsmState.data).where(*_is(key)))).first()
@@ -116,7 +119,7 @@ class DbStorage(BaseStorage):
     async def purge(self, before: datetime | None = None) -> int:
         """Drop dialogues untouched since `before` (default: `STALE_AFTER` ago); how many."""
         cutoff = before or self.clock.now() - STALE_AFTER
-        async with self.session_pool() as session:
+        async with self._session() as session:
             result = await session.exec(
                 sa.delete(FsmState).where(col(FsmState.updated_at) < cutoff)
             )
@@ -125,6 +128,20 @@ class DbStorage(BaseStorage):
         return result.rowcount
 
     # --- internals -----------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _session(self) -> AsyncIterator[AsyncSession]:
+        """The update's own session when it is open (its transaction, committed with ours),
+        else a short one from the pool."""
+        from bot.middlewares import CURRENT_SESSION
+
+        update = CURRENT_SESSION.get()
+        opened = update.opened if update is not None else None
+        if opened is not None:
+            yield opened
+            return
+        async with self.session_pool() as session:
+            yield session
 
     def _lock(self, key: StorageKey) -> asyncio.Lock:
         return self._locks[hash(key) % _LOCKS]
@@ -137,7 +154,7 @@ class DbStorage(BaseStorage):
         async with self._lock(key):
             if self.cache and key in self._cached:
                 return self._cached[key]
-            async with self.session_pool() as session:
+            async with self._session() as session:
                 row = (
                     await session.exec(select(FsmState.state, FsmState.data).where(*_is(key)))
                 ).first()

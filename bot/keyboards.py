@@ -9,6 +9,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import (
     LangCb,
+    RsvpCb,
     SessionAction,
     SessionCb,
     StaffAction,
@@ -44,14 +45,18 @@ STATE_ICON = {
 }
 
 
-def staff_list_kb(lang: str, rows: Sequence[StaffRow], page: int) -> InlineKeyboardMarkup:
+def staff_list_kb(
+    lang: str, rows: Sequence[StaffRow], page: int, labels: dict[int, str] | None = None
+) -> InlineKeyboardMarkup:
+    """The staff, a page at a time; `labels` replaces a row's "icon name" (a vacancy)."""
     builder = InlineKeyboardBuilder()
     pages = max(1, -(-len(rows) // STAFF_PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
     for row in rows[page * STAFF_PAGE_SIZE : (page + 1) * STAFF_PAGE_SIZE]:
         assert row.person.id is not None
+        label = (labels or {}).get(row.person.id)
         builder.button(
-            text=f"{STATE_ICON[row.state]} {row.person.name}"[:60],
+            text=(label or f"{STATE_ICON[row.state]} {row.person.name}")[:60],
             callback_data=StaffCb(action=StaffAction.CARD, person=row.person.id, page=page),
         )
     builder.adjust(1)
@@ -121,6 +126,28 @@ def person_card_kb(
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
+def vacancy_kb(lang: str, person_id: int, page: int) -> InlineKeyboardMarkup:
+    """A vacancy's card: assign the person who fills it; back to the list."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=t(lang, "btn_fill"),
+                    callback_data=StaffCb(
+                        action=StaffAction.FILL, person=person_id, page=page
+                    ).pack(),
+                )
+            ],
+            [
+                InlineKeyboardButton(
+                    text=t(lang, "btn_back"),
+                    callback_data=StaffCb(action=StaffAction.PAGE, page=page).pack(),
+                )
+            ],
+        ]
+    )
+
+
 def revoke_confirm_kb(lang: str, person_id: int, page: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
@@ -155,11 +182,17 @@ def roles_kb(
             ),
         )
     builder.adjust(2)
+    back = (  # to the person's card; a new person (0) has none yet: to the list
+        StaffCb(action=StaffAction.CARD, person=person_id, page=page)
+        if person_id
+        else StaffCb(action=StaffAction.PAGE, page=page)
+    )
     builder.row(
+        InlineKeyboardButton(text=t(lang, "btn_back"), callback_data=back.pack()),
         InlineKeyboardButton(
             text=t(lang, "btn_save"),
             callback_data=StaffCb(action=StaffAction.SAVE, person=person_id, page=page).pack(),
-        )
+        ),
     )
     return builder.as_markup()
 
@@ -273,3 +306,15 @@ def without_occurrence(markup: InlineKeyboardMarkup, occ_key: str) -> InlineKeyb
         if kept:
             rows.append(kept)
     return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+
+
+def rsvp_kb(lang: str, number: int, coming: bool | None = None) -> InlineKeyboardMarkup:
+    """On a session's reminder: I'll come · I can't; the chosen one ticked."""
+    builder = InlineKeyboardBuilder()
+    for value, key in ((True, "btn_rsvp_yes"), (False, "btn_rsvp_no")):
+        mark = "☑️ " if coming is value else ""
+        builder.button(
+            text=mark + t(lang, key), callback_data=RsvpCb(num=number, coming=int(value))
+        )
+    builder.adjust(2)
+    return builder.as_markup()

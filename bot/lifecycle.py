@@ -11,9 +11,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.commands import set_default_commands, set_personal_commands
+from bot.commands import refresh_menu, set_default_commands
 from bot.core.plan import Plan
-from bot.permissions import Perm, can
 from bot.services.staff import sync_people
 from db.models import Account, AccountState, Person
 
@@ -34,13 +33,11 @@ async def on_startup(bot: Bot, session_pool: async_sessionmaker[AsyncSession], p
         ).all()
     try:
         await set_default_commands(bot)
-        for account, person in privileged:
-            if can(person.roles, Perm.MANAGE_STAFF):
-                await set_personal_commands(
-                    bot, account.chat_id, str(account.language), person.roles
-                )
     except TelegramAPIError as exc:
         log.warning("could not set the commands menu: %s", exc)
+        return
+    for account, person in privileged:  # everyone's own menu, in their language
+        await refresh_menu(bot, account.chat_id, str(account.language), person.roles)
 
 
 UPDATE_GRACE_S = 10.0

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 
 from aiogram import BaseMiddleware
@@ -32,6 +33,9 @@ log = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
+UPDATES_AT_ONCE = 8  # below the connection pool's 5 + 10: the tick and the outbox need some
+
+
 class InFlightUpdates(BaseMiddleware):
     """Knows the tasks handling an update right now, so that a stop can let them finish.
 
@@ -42,16 +46,21 @@ class InFlightUpdates(BaseMiddleware):
     so the error handler's apology, which runs outside it, is waited for as well.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, at_once: int = UPDATES_AT_ONCE) -> None:
         self.tasks: set[asyncio.Task[Any]] = set()
         self.draining = asyncio.Event()  # set when a stop starts waiting
+        # At most this many updates are handled at a time (the others wait their turn): each
+        # may hold a database connection, and a burst (a hundred taps in a second) would
+        # otherwise wait out the connection pool's timeout and fail.
+        self._turns = asyncio.Semaphore(at_once)
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         task = asyncio.current_task()
         if task is not None and task not in self.tasks:
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
-        return await handler(event, data)
+        async with self._turns:
+            return await handler(event, data)
 
     async def drain(self, timeout: float) -> int:  # noqa: ASYNC109
         """Wait up to `timeout` seconds for the updates in flight; cancel any still running.
@@ -71,6 +80,14 @@ class InFlightUpdates(BaseMiddleware):
         return len(stuck)
 
 
+# The update being handled's session, for code that aiogram calls without it: the dialogue
+# storage (bot.fsm_storage) works inside the update's own transaction when it is already open,
+# so one update never holds two connections at once (a burst of updates each holding one and
+# waiting for a second exhausted the pool; on SQLite the second would wait on the first's
+# write lock).
+CURRENT_SESSION: ContextVar[LazySession | None] = ContextVar("kenes_update_session", default=None)
+
+
 class LazySession:
     """The update's database session, opened on first use: most updates never need it (the
     front door's cache answers who the user is), and opening and closing one per update was
@@ -87,6 +104,17 @@ class LazySession:
             self._session = self._pool()
         return getattr(self._session, name)
 
+    async def release(self) -> None:
+        """End the read transaction, if any, so its connection goes back to the pool while the
+        update talks to Telegram (objects stay readable: the pool does not expire on commit)."""
+        if self._session is not None and self._session.in_transaction():
+            await self._session.commit()
+
+    @property
+    def opened(self) -> AsyncSession | None:
+        """The session if this update has already opened it, else None (nothing is opened)."""
+        return self._session
+
     async def aclose(self) -> None:
         if self._session is not None:
             await self._session.close()
@@ -99,9 +127,11 @@ class DbSessionMiddleware(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         session = LazySession(self.session_pool)
         data["session"] = session
+        token = CURRENT_SESSION.set(session)
         try:
             return await handler(event, data)
         finally:
+            CURRENT_SESSION.reset(token)
             await session.aclose()
 
 
@@ -164,6 +194,8 @@ class AccessMiddleware(BaseMiddleware):
                 language=guess,
                 now=clock.now(),
             )
+        if isinstance(session, LazySession):
+            await session.release()  # the lookup is done: no connection held while answering
         if found is not None:
             account, person = found
             data["lang"] = str(account.language)
@@ -222,3 +254,24 @@ class AccessMiddleware(BaseMiddleware):
             return  # another update of this group got there first
         bot = data["bot"]
         await bot.send_message(chat.id, t(lang, "group_private_only"))
+
+
+def is_command(text: str | None) -> bool:
+    """A typed command: "/tasks", "/help@KenesBot args"."""
+    return bool(text) and text.startswith("/") and len(text) > 1 and not text[1].isspace()  # type: ignore[union-attr]
+
+
+class CommandEndsDialogue(BaseMiddleware):
+    """Any command typed in the middle of a dialogue ends the dialogue and runs as a command:
+    "/tasks" while the bot waits for a reason, a comment, a date or a note is never saved as
+    that text. One place for every state of `bot.states`. /cancel is left to its handler
+    (it says what it cancelled)."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if isinstance(event, Message) and is_command(event.text):
+            state = data.get("state")
+            name = (event.text or "").split()[0][1:].split("@")[0].lower()
+            if state is not None and data.get("raw_state") is not None and name != "cancel":
+                await state.clear()
+                data["raw_state"] = None
+        return await handler(event, data)

@@ -10,6 +10,7 @@ class StaffForm(StatesGroup):
     class_name = State()  # typing the class of a person (data: person)
     new_name = State()  # /invite: the new person's name
     new_roles = State()  # /invite: toggling the new person's roles (data: name, roles)
+    fill = State()  # a vacancy's real person: their name (data: person)
 
 
 class TaskForm(StatesGroup):

@@ -220,6 +220,9 @@ class Person(SQLModel, table=True):
     class_name: str | None = None  # the class a class teacher leads, e.g. "7Ә"
     active: bool = True
     created_at: datetime = created_at_field()
+    # A position the plan names without a person ("Медиатор"): not yet anybody. The admin
+    # assigns it by typing the real person's name (/staff), which clears the flag.
+    vacancy: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
 class Account(SQLModel, table=True):
@@ -375,6 +378,20 @@ class CouncilSession(SQLModel, table=True):
         "person", ondelete="SET NULL", nullable=True, index=False
     )
     closed_appendix: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+
+
+class SessionRsvp(SQLModel, table=True):
+    """A council member's answer to a session's reminder: coming or not (the chair's count)."""
+
+    __tablename__ = "session_rsvp"
+    __table_args__ = (sa.UniqueConstraint("school_year", "number", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_year: str
+    number: int
+    person_id: int = Field(sa_column_args=[sa.ForeignKey("person.id", ondelete="CASCADE")])
+    coming: bool
+    at: datetime = datetime_field(nullable=False)
 
 
 class SessionAttendance(SQLModel, table=True):

@@ -465,6 +465,27 @@ class FakeTelegram:
         """Parameters of every call to ``method`` (case-insensitive name)."""
         return [c.params for c in self.calls if c.method.lower() == method.lower()]
 
+    def bot_texts(self) -> list[tuple[str, str]]:
+        """Every text the bot asked Telegram to show, as ``(method, text)`` in call order:
+        message texts, captions, edits, callback answers and inline button labels (refused
+        calls included: the bot meant to send them)."""
+        out: list[tuple[str, str]] = []
+        for call in self.calls:
+            for name in _TEXT_FIELDS.get(call.method, ()):
+                value = call.params.get(name)
+                if isinstance(value, str) and value:
+                    out.append((call.method, value))
+            markup = call.params.get("reply_markup")
+            if isinstance(markup, str):
+                with suppress(ValueError):
+                    markup = json.loads(markup)
+            if isinstance(markup, dict):
+                for row in markup.get("inline_keyboard") or ():
+                    for button in row:
+                        if isinstance(button, dict) and isinstance(button.get("text"), str):
+                            out.append((f"{call.method} button", button["text"]))
+        return out
+
     @property
     def sent_messages(self) -> list[FakeMessage]:
         """Every message the bot sent, in all chats, in order (deleted ones included)."""
@@ -537,7 +558,9 @@ class FakeTelegram:
     ) -> AsyncIterator[asyncio.Task[None]]:
         """Run ``dispatcher.start_polling(bot)`` for the duration of the block.
 
-        Waits until the first ``getUpdates`` reaches the server; on exit stops polling
+        Waits until the first ``getUpdates`` reaches the server; on exit lets the updates being
+        handled finish (aiogram runs each as a task that stopping does not wait for: a reply
+        cut off by the server going away would fail the handler), stops polling
         (``dispatcher.stop_polling()``) and waits for it to finish.
         """
         state = self.bots[bot.token]
@@ -550,6 +573,9 @@ class FakeTelegram:
         try:
             yield task
         finally:
+            handling = list(getattr(dispatcher, "_handle_update_tasks", ()))
+            if handling:
+                await asyncio.wait(handling, timeout=10.0)
             if not task.done():
                 await dispatcher.stop_polling()
             await task
@@ -1395,6 +1421,21 @@ class FakeTelegram:
 
     async def _api_getChat(self, bot: BotState, p: dict[str, Any]) -> Any:
         return self._chat(bot, p, "getChat").to_full_json()
+
+
+_TEXT_FIELDS: dict[str, tuple[str, ...]] = {
+    "sendMessage": ("text",),
+    "editMessageText": ("text",),
+    "answerCallbackQuery": ("text",),
+    "sendDocument": ("caption",),
+    "sendPhoto": ("caption",),
+    "sendVideo": ("caption",),
+    "sendAudio": ("caption",),
+    "sendVoice": ("caption",),
+    "sendAnimation": ("caption",),
+    "editMessageCaption": ("caption",),
+    "sendPoll": ("question",),
+}
 
 
 def _matches(violation: Violation, pattern: str | re.Pattern[str], method: str | None) -> bool:

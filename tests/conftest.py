@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -63,6 +64,36 @@ def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
         yield dbs
     finally:
         dbs.close()
+
+
+def _seed_keys() -> list[str]:
+    from bot.config import DEFAULT_PLAN
+    from bot.core.plan import load_plan
+
+    plan = load_plan(DEFAULT_PLAN)
+    return [p.key for p in plan.people] + [g.key for g in plan.groups]
+
+
+# People, not keys: no text the bot sends in any test may show an internal key, a database id
+# or a plan placeholder (see fakegram.pytest_plugin). Note numbers ("#12", "№12") are meant.
+FORBIDDEN_TEXTS = (
+    r"\bcouncil-\d",  # a session's ref
+    r"\bdecision-\d",  # a decision's ref
+    r"\d+(?:\.\d+)+@\d{4}",  # an occurrence key: 1.4@2026-W41
+    r"@\d{4}-(?:\d{2}|W\d{2}|\d{4})",  # the period of a key
+    r"(?<![\w-])(?:" + "|".join(re.escape(k) for k in _seed_keys()) + r")(?![\w-])",
+    r"(?<![\w-])p-[0-9a-f]{8}(?![\w-])",  # the key of a person added in the chat
+    r"(?<![\w.])\?[a-z][a-z0-9-]+",  # an unknown key shown as "?key"
+    r"(?i)(?:оқушы|ученик[а-я]*|student)\s*(?:№|#)\s*\d",  # a student's database id
+    r"(?i)\bid\s*[:=#]?\s*\d",
+    r"\bМедиатор\b",  # plan placeholders: vacancies, never somebody's name
+    r"Класс жетек\. ӘБ жетекшісі",
+)
+
+
+@pytest.fixture
+def fakegram_forbidden_texts() -> tuple[str, ...]:
+    return FORBIDDEN_TEXTS
 
 
 @pytest.fixture

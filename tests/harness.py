@@ -26,6 +26,7 @@ from bot.config import CALENDAR_DIR, DEFAULT_PLAN, Settings
 from bot.core.calendar import SchoolCalendar, load_calendar
 from bot.core.plan import Plan, load_plan
 from bot.factory import create_bot, create_dispatcher
+from bot.retry_after import Sleep
 from bot.services import staff
 from db.engine import create_engine, create_session_pool
 from db.models import Person
@@ -58,11 +59,14 @@ class Kenes:
     bot: Bot = field(init=False)
     dp: Dispatcher = field(init=False)
     extra: dict[str, Any] = field(default_factory=dict)
+    retry_sleep: Sleep | None = None  # the 429 middleware's wait (bot.retry_after)
 
     def build(self) -> None:
         # The production factory with the fake server's session (it skips aiohttp's 250 ms
         # TLS grace on close); TELEGRAM_API_URL itself is covered by test_factory.py.
-        self.bot = create_bot(self.settings, session=self.fake.make_bot().session)
+        self.bot = create_bot(
+            self.settings, session=self.fake.make_bot().session, retry_sleep=self.retry_sleep
+        )
         self.dp = create_dispatcher(
             settings=self.settings,
             session_pool=self.pool,
@@ -113,7 +117,13 @@ ADMIN_ID = 4242
 
 @asynccontextmanager
 async def kenes_app(
-    fake: FakeTelegram, db_url: str, clock: ManualClock, *, token: str | None = None, **extra: Any
+    fake: FakeTelegram,
+    db_url: str,
+    clock: ManualClock,
+    *,
+    token: str | None = None,
+    retry_sleep: Sleep | None = None,
+    **extra: Any,
 ) -> AsyncIterator[Kenes]:
     """The bot on `db_url`; `token`: another bot of the fake server (registered if new), e.g.
     the same school moved to a new bot."""
@@ -148,6 +158,7 @@ async def kenes_app(
         plan=seed_plan(),
         calendar=seed_calendar(),
         extra=extra,
+        retry_sleep=retry_sleep,
     )
     app.build()
     try:

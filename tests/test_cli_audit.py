@@ -55,7 +55,7 @@ async def test_the_students_touched_are_listed_by_id_and_class(
     await tap(pedagogue, "✅ Сохранить · сейчас")
     await teacher.command("/students")
     await teacher.next_message()
-    await tap(teacher, f"{SEEN} · 7Ә · #{ids[SEEN]}")
+    await tap(teacher, f"{SEEN} · 7Ә")
     await teacher.tap_data(
         teacher.last_bot_message, StudentCb(action=StudentAction.CARD, id=ids[FORBIDDEN]).pack()
     )

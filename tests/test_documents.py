@@ -103,6 +103,13 @@ async def test_minutes(year: Year, lang: str) -> None:
     for head in heads:
         assert head in text, head
     assert "№1 мектеп" in text and "26.11.2026" in text
+    # The agenda in the paper's language, whatever language it was recorded in.
+    point = (
+        "Работа с родителями учащихся, нарушающих требования к внешнему виду"
+        if lang == "ru"
+        else "Мектептің сыртқы келбетіне қойылатын талаптарын бұзған"
+    )
+    assert point in text
     for name in year.tally.present_4:
         assert name in text
     absent_line = next(
@@ -279,6 +286,10 @@ async def test_effective_plan(year: Year, lang: str) -> None:
     assert "30.09.2026" in text  # 1.1: September's last school day, this year
     for n in range(1, 11):
         assert f"№{n} —" in text
+    # The plan's own texts in the paper's language (Russian is Russian).
+    own, other = ("Организационная работа", "Ұйымдастыру жұмыстары")[:: 1 if lang == "ru" else -1]
+    assert own in text and other not in text
+    assert ("Итоги вечерних рейдов" in text) is (lang == "ru")
     doc = Document(io.BytesIO(made.content))
     assert doc.sections[0].page_width > doc.sections[0].page_height  # landscape
 

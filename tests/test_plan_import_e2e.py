@@ -168,11 +168,11 @@ async def test_admin_sets_the_school_host_of_an_external_only_lecture(kenes: Ken
     screen = await admin.next_message()
     assert "Пункты с приглашёнными гостями" in screen.text
     assert (
-        "• 3.4.3 Дәріс «Жыныстық қол сұғылмаушылыққа қарсы қылмыс үшін жауап… — гости: "
-        "Сотрудники ОП "
-        "Хромтауского района; принимает: Муканова А.Ж."
+        "• 3.4.3 Лекция «Ответственность за преступления против половой… — гости: "
+        "Сотрудники ОП Хромтауского района; принимает: Муканова А.Ж."
     ) in screen.text
-    assert "👤 council-3.2: кто принимает" in screen.button_labels
+    assert "• заседание №3, вопрос 2 Итоги вечерних рейдов — гости:" in screen.text
+    assert "👤 заседание №3, вопрос 2: кто принимает" in screen.button_labels
     await admin.tap("👤 3.4.3: кто принимает", screen)
     await admin.next_callback_answer()
     pick = await admin.next_message()

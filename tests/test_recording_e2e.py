@@ -68,7 +68,7 @@ async def _set_date(kenes: Kenes) -> FakeUser:
     await chair.next_message()
     await tap(chair, "❓ №4")
     await tap(chair, "📅 Күнін белгілеу")
-    await tap(chair, "26.11")
+    await tap(chair, "📌 26.11 — жоспар бойынша")
     await tap(chair, "15:00")
     await tap(chair, "⏭ Өткізу")
     return chair

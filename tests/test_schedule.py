@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -520,7 +521,13 @@ def test_policy_is_configurable(plan: Plan, cal: SchoolCalendar) -> None:
     assert one(found, "1.8@2026-09-01").reminders[0].at == at(2026, 9, 1, 9, 15)
     occ = one(found, "council-2@2026-2027")
     assert occ.due == at(2026, 9, 24, 16)
-    assert [r.kind for r in occ.reminders] == ["set_date", "day_before", "morning_of"]
+    assert [r.kind for r in occ.reminders] == [
+        "set_date", "set_date_7", "set_date_3", "day_before", "morning_of",
+    ]  # fmt: skip
+    quiet = occurrences(plan, cal, *YEAR, policy=replace(policy, set_date_again_days=()))
+    assert [r.kind for r in one(quiet, "council-2@2026-2027").reminders] == [
+        "set_date", "day_before", "morning_of",
+    ]  # fmt: skip
     with pytest.raises(ValueError, match="quiet hours"):
         ReminderPolicy(morning_time=time(7))
 

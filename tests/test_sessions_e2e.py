@@ -47,7 +47,10 @@ async def test_chair_sets_the_date_of_a_month_only_session(kenes: Kenes) -> None
     card = await press(chair, "❓ №4")
     assert "Күн тәртібі" in card.text and "Утешова А.К." in card.text
     picker = await press(chair, "📅 Күнін белгілеу")
-    assert "26.11" in picker.button_labels and "20.11" not in picker.button_labels
+    # The plan's own day (the month's last school Thursday) first; past days not offered.
+    assert picker.button_labels[0] == "📌 26.11 — жоспар бойынша"
+    assert "20.11" not in picker.button_labels and "26.11" not in picker.button_labels
+    assert picker.button_labels[-1] == "⬅️ Артқа"
     # Typed: a past day, another month, a weekend, nonsense: clear answers, nothing stored.
     for typed, expected in [
         ("20.11", "өтіп кетті"),
@@ -58,7 +61,7 @@ async def test_chair_sets_the_date_of_a_month_only_session(kenes: Kenes) -> None
         await chair.send(typed)
         assert expected in (await chair.next_message()).text
     assert await _rows(kenes, CouncilSession) == []
-    screen = await press(chair, "26.11")
+    screen = await press(chair, "📌 26.11 — жоспар бойынша")
     assert "уақытын" in screen.text
     await chair.send("25:00")
     assert "СС:ММ" in (await chair.next_message()).text

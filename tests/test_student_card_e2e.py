@@ -40,7 +40,7 @@ async def _open(user, sid: int) -> None:  # type: ignore[no-untyped-def]
     await user.next_message()
     await user.send("сапаров")
     await user.next_message()
-    await tap(user, f"{NAME} · 7Ә · #{sid}")
+    await tap(user, f"{NAME} · 7Ә")
 
 
 async def _audit(kenes: Kenes) -> list[AuditLog]:
@@ -74,7 +74,7 @@ async def test_talk_and_home_visit_go_into_the_chronology(kenes: Kenes) -> None:
     await teacher.send("Мама дома, условия удовлетворительные")
     await teacher.next_message()
     await teacher.send("31.02")
-    assert "Не понял дату" in (await teacher.next_message()).text
+    assert "Дата не понята" in (await teacher.next_message()).text
     await teacher.send("20.11")
     assert "посещение на дому, 20.11.2026" in (await teacher.next_message()).text
     card = await teacher.next_message()

@@ -227,8 +227,8 @@ async def test_a_registered_students_analysis_reminds_and_is_reported_once(app: 
             actor=sp, now=app.clock.now(), tz=TZ,
         )  # fmt: skip
     await step(app, at(11, 24, 9, 1))
-    reminder = next(m for m in psych.bot_messages if f"#{student.id}" in m.text)
-    assert "Ким" not in reminder.text and "7Ә" in reminder.text
+    reminder = next(m for m in psych.bot_messages if "3.1.1. алғашқы · 7Ә" in m.text)
+    assert "Ким" not in reminder.text and f"#{student.id}" not in reminder.text  # no id
     done = reminder.button("✅ Орындалды")
     assert done is not None
     # A double tap: the same data twice. Both are handled at once, in either order; the test
@@ -246,7 +246,7 @@ async def test_a_registered_students_analysis_reminds_and_is_reported_once(app: 
 
 
 async def test_flagged_cases_ride_on_the_chairs_session_reminder(app: Kenes) -> None:
-    """3.5: a student flagged for the council appears in the next session's reminder, by id and
+    """3.5: a student flagged for the council appears in the next session's reminder, by its
     class only, and only for those who may read the cards."""
     from db.models import Student
 
@@ -260,8 +260,9 @@ async def test_flagged_cases_ride_on_the_chairs_session_reminder(app: Kenes) -> 
     await step(app, at(12, 10, 16))  # a week before, at the session's hour
     to_chair = next(m for m in chair.bot_messages if "№5" in m.text)
     to_member = next(m for m in member.bot_messages if "№5" in m.text)
-    assert f"оқушы №{student.id} · 7Ә" in to_chair.text and "Ким" not in to_chair.text
-    assert "3.5" not in to_member.text and f"№{student.id} ·" not in to_member.text
+    assert "• 7Ә сыныбының оқушысы" in to_chair.text and "Ким" not in to_chair.text
+    assert f"№{student.id}" not in to_chair.text  # no database id either
+    assert "3.5" not in to_member.text and "7Ә" not in to_member.text
 
 
 async def test_the_chair_sets_a_sessions_date_from_the_reminder(app: Kenes) -> None:
@@ -273,6 +274,9 @@ async def test_the_chair_sets_a_sessions_date_from_the_reminder(app: Kenes) -> N
     assert ask.button_labels == ["📅 Күнін белгілеу"]
     await chair.tap("📅 Күнін белгілеу", ask)
     await chair.next_callback_answer()
-    assert ask.button_labels[0] == "02.11"  # the reminder itself became the day picker
+    # The reminder itself became the day picker, the plan's own day (the month's last school
+    # Thursday) first, then the month's school days from today, and a way back.
+    assert ask.button_labels[0] == "📌 26.11 — жоспар бойынша"
+    assert ask.button_labels[1] == "02.11" and ask.button_labels[-1] == "⬅️ Артқа"
     # 1.6 has no reminders of its own (the sessions remind for it): not in any digest either.
     assert not any("1.6" in m.text for m in chair.bot_messages), chair.transcript()

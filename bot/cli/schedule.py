@@ -112,10 +112,11 @@ def _schedule(args: argparse.Namespace) -> int:
         return 1
     from bot.cli import schedule_formats as formats
     from bot.core.overrides import needs_timing
+    from bot.core.plan_lang import localize
     from bot.core.yearroll import roll_years
 
     plan, _ = roll_years(plan, calendar.year)
-    found = occurrences(plan, calendar, start, end)
+    found = [localize(o, plan, args.lang) for o in occurrences(plan, calendar, start, end)]
     if args.format == "xlsx" and args.output is None:
         print("--format xlsx needs -o FILE", file=sys.stderr)
         return 1

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 
 from bot.core.calendar import SchoolCalendar
 from bot.core.schedule import Occurrence, ref_sort_key
-from bot.texts import t
+from bot.texts import t, tp
 
 FOLDED = ("daily", "weekly", "monthly", "quarterly")
 WIDTHS = (22, 9, 46, 34)  # when, ref, title, who
@@ -35,10 +35,10 @@ TEXTS_CLI = {
                    "ru": "  {refs}: известен только месяц; дату назначит председатель"},
     "prov_moved": {"kk": "  {ref}: {was} — демалыс күні, алдыңғы жұмыс күніне ауыстырылды",
                    "ru": "  {ref}: {was} — выходной, перенесено на рабочий день раньше"},
-    "fold_daily": {"kk": "күн сайын, {n} рет", "ru": "каждый учебный день, {n} раз"},
-    "fold_weekly": {"kk": "әр {wd}, {n} рет", "ru": "каждую {wd}, {n} раз"},
-    "fold_monthly": {"kk": "ай сайын, {n} рет", "ru": "ежемесячно, {n} раз"},
-    "fold_quarterly": {"kk": "тоқсан сайын, {n} рет", "ru": "раз в четверть, {n} раз"},
+    "fold_daily": {"kk": "күн сайын, {n}", "ru": "каждый учебный день, {n}"},
+    "fold_weekly": {"kk": "{wd}, {n}", "ru": "{wd}, {n}"},
+    "fold_monthly": {"kk": "ай сайын, {n}", "ru": "ежемесячно, {n}"},
+    "fold_quarterly": {"kk": "тоқсан сайын, {n}", "ru": "раз в четверть, {n}"},
     "session": {"kk": "Кеңес отырысы №{n}", "ru": "Заседание совета №{n}"},
     "guests": {"kk": "шақырады: {names}", "ru": "приглашает: {names}"},
     "nothing": {"kk": "бұл кезеңде ештеңе жоқ", "ru": "в этот период ничего нет"},
@@ -115,8 +115,8 @@ def schedule_table(
                 when = f"{_day(lang, occ.due.date())} {occ.due:%H:%M} "
             else:
                 days = [o.due.weekday() for o in occs]
-                wd = t(lang, f"wd_long_{max(set(days), key=days.count)}")
-                when = _t(lang, f"fold_{rule}", n=len(occs), wd=wd)
+                wd = t(lang, f"wd_every_{max(set(days), key=days.count)}")
+                when = _t(lang, f"fold_{rule}", n=tp(lang, "n_times", len(occs)), wd=wd)
             rows.append((occs[0].due, when, occs[0], len(occs)))
         rows.sort(key=lambda r: (r[0], r[2].ref))
         heads = TEXTS_CLI["cols"][lang]

@@ -8,8 +8,11 @@ sessions (the last section) are rows of a number cell, which may be missing, the
 
 The text is kept as written (only leading and trailing whitespace is trimmed). What a reader has
 to decide lives in a hand-kept mapping file beside the plan (`seed/plan-mapping.json`): the
-people and groups with every spelling of their names found in the source, the notes, and which
-lines of a *Responsible* cell go with which sub-point or agenda point. Names are then found in
+people and groups with every spelling of their names found in the source, the notes, which
+lines of a *Responsible* cell go with which sub-point or agenda point, and the Russian text of
+every title (its ``"ru"`` block: ``title``, ``school``, ``sessions_title``, ``sections`` by
+number, ``items`` by ref, sub-points included, and ``agenda`` by session number, one text per
+point), which becomes ``title_ru`` beside each Kazakh title. Names are then found in
 the texts by those spellings; `convert` returns every piece of text it could not read, so
 nothing is dropped silently.
 """
@@ -130,6 +133,25 @@ class _Converter:
         self.mapping = mapping
         self.names = _Names(mapping)
         self.problems: list[str] = []
+        self.russian: dict[str, Any] | None = mapping.get("ru")
+        self.translated: set[str] = set()  # "items 1.4", "agenda 3.2": what was used
+
+    def ru(self, kind: str, key: str, where: str) -> dict[str, str]:
+        """``{"title_ru": ...}`` from the mapping's "ru" block, or {} (a problem when the
+        mapping has a "ru" block that misses this text)."""
+        if self.russian is None:
+            return {}
+        if kind == "agenda":
+            number, point = key.split(".")
+            points = self.russian.get("agenda", {}).get(number, [])
+            text = points[int(point) - 1] if int(point) <= len(points) else None
+        else:
+            text = self.russian.get(kind, {}).get(key)
+        if not text:
+            self.problems.append(f"{where}: no Russian text (mapping ru.{kind}.{key})")
+            return {}
+        self.translated.add(f"{kind} {key}")
+        return {"title_ru": text}
 
     def responsible(self, text: str, where: str) -> dict[str, Any]:
         named, left = self.names.read(text)
@@ -140,7 +162,12 @@ class _Converter:
     def item(self, ref: str, content: str, when: str, resp: str) -> dict[str, Any]:
         extra = self.mapping.get("items", {}).get(ref, {})
         title, points = _split_points(content, letters=True)
-        item: dict[str, Any] = {"ref": ref, "title": title, "when": when.strip()}
+        item: dict[str, Any] = {
+            "ref": ref,
+            "title": title,
+            **self.ru("items", ref, ref),
+            "when": when.strip(),
+        }
         timing = _timing(item["when"], ref, self.problems)
         if timing is not None:
             item["timing"] = timing
@@ -156,7 +183,11 @@ class _Converter:
                 )
         subitems = []
         for n, text in enumerate(points, start=1):
-            sub: dict[str, Any] = {"ref": f"{ref}.{n}", "title": text}
+            sub: dict[str, Any] = {
+                "ref": f"{ref}.{n}",
+                "title": text,
+                **self.ru("items", f"{ref}.{n}", f"{ref}.{n}"),
+            }
             if blocks is not None and n <= min(len(blocks), len(month_lines)):
                 sub["when"] = month_lines[n - 1]
                 sub_timing = _timing(sub["when"], sub["ref"], self.problems)
@@ -196,6 +227,7 @@ class _Converter:
             {
                 "number": n,
                 "title": title,
+                **self.ru("agenda", f"{number}.{n}", f"{where} point {n}"),
                 "reporters": self.responsible(
                     "\n".join(reporters[n - 1]) if n <= len(reporters) else "",
                     f"{where} point {n}",
@@ -244,7 +276,14 @@ class _Converter:
                 if _ITEM_REF.match(cell):
                     mode = "items"
                     sections.append(
-                        {"number": section_number, "title": section_title, "items": []}
+                        {
+                            "number": section_number,
+                            "title": section_title,
+                            **self.ru(
+                                "sections", str(section_number), f"section {section_number}"
+                            ),
+                            "items": [],
+                        }
                     )
                 else:
                     mode = "sessions"
@@ -276,17 +315,26 @@ class _Converter:
             i += 1
 
         m = self.mapping
-        plan: dict[str, Any] = {
-            "title": m["title"],
-            "school": m["school"],
-            "source_year": m["source_year"],
-            "source": m["source"],
-            "people": m["people"],
-            "groups": m["groups"],
-            "sections": sections,
-        }
+        ru = self.russian or {}
+        plan: dict[str, Any] = {"title": m["title"]}
+        if "title" in ru:
+            plan["title_ru"] = ru["title"]
+        plan["school"] = m["school"]
+        if "school" in ru:
+            plan["school_ru"] = ru["school"]
+        plan.update(
+            {
+                "source_year": m["source_year"],
+                "source": m["source"],
+                "people": m["people"],
+                "groups": m["groups"],
+                "sections": sections,
+            }
+        )
         if sessions_title is not None:
             plan["sessions_title"] = sessions_title
+            if "sessions_title" in ru:
+                plan["sessions_title_ru"] = ru["sessions_title"]
         plan["sessions"] = sessions
         self.unused(sections, sessions)
         return plan
@@ -302,6 +350,15 @@ class _Converter:
         for number in self.mapping.get("sessions", {}):
             if number not in numbers:
                 self.problems.append(f"mapping: session {number} is not in the source")
+        ru = self.russian or {}
+        for kind in ("sections", "items"):
+            for key in ru.get(kind, {}):
+                if f"{kind} {key}" not in self.translated:
+                    self.problems.append(f"mapping: ru.{kind}.{key} translates nothing")
+        for number, points in ru.get("agenda", {}).items():
+            for n in range(1, len(points) + 1):
+                if f"agenda {number}.{n}" not in self.translated:
+                    self.problems.append(f"mapping: ru.agenda.{number}[{n}] translates nothing")
 
 
 def convert(text: str, mapping: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:

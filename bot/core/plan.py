@@ -1,7 +1,9 @@
 """The council's work plan: the schema of `seed/plan.json`, and loading it whole or not at all.
 
 The Kazakh text is kept as written (`title`, `when`, `responsible.text`); the structured reading
-sits beside it (`timing`, `people`, `groups`). `python -m bot plan check` prints both.
+sits beside it (`timing`, `people`, `groups`), and the Russian text beside the Kazakh one
+(`title_ru`, `position_ru`, a group's `names.ru`: see `bot.core.plan_lang`). `python -m bot plan
+check` prints them.
 
 Loading (`load_plan`, `check_plan`, `parse_plan`) checks, beyond the schema:
 
@@ -53,9 +55,13 @@ class Person(_Model):
     name: str
     roles: tuple[Role, ...] = Field(min_length=1)
     position: str | None = None  # as written, e.g. "ДТЖЖО", "Педагог – психолог"
+    position_ru: str | None = None  # the position in Russian ("Заместитель директора по ВР")
     aliases: tuple[str, ...] = ()
     class_name: str | None = None
     external: bool = False  # police, doctor: not school staff
+    # A position, not a person: the plan names a role nobody fills by name ("Медиатор").
+    # Shown as a vacancy (to the admin, "not assigned"); never as somebody's name.
+    vacancy: bool = False
     note: str | None = None  # how the source was read, where it needed a decision
 
 
@@ -149,6 +155,7 @@ class SubItem(_Timed):
 
     ref: str = Field(pattern=r"^\d+\.\d+\.\d+$")  # "2.1.3", "3.4.7"
     title: str
+    title_ru: str | None = None  # the title in Russian (None: Kazakh is shown, logged once)
     when: str | None = None  # None: the parent's timing
     timing: tuple[TimingRule, ...] | None = None
     responsible: Responsible | None = None  # None: the parent's
@@ -157,6 +164,7 @@ class SubItem(_Timed):
 class Item(_Timed):
     ref: str = Field(pattern=r"^\d+\.\d+$")  # "1.4"
     title: str
+    title_ru: str | None = None
     when: str  # as written; "" for item 2.4
     timing: tuple[TimingRule, ...] = Field(min_length=1)
     responsible: Responsible
@@ -168,12 +176,14 @@ class Item(_Timed):
 class Section(_Model):
     number: int
     title: str
+    title_ru: str | None = None
     items: tuple[Item, ...]
 
 
 class AgendaPoint(_Model):
     number: int
     title: str
+    title_ru: str | None = None
     reporters: Responsible
 
 
@@ -195,13 +205,16 @@ class Session(_Timed):
 
 class Plan(_Model):
     title: str
+    title_ru: str | None = None
     school: str
+    school_ru: str | None = None
     source_year: str = Field(pattern=r"^\d{4}-\d{4}$")  # the year the plan was written for
     source: str  # file name of the source text in seed/
     people: tuple[Person, ...]
     groups: tuple[Group, ...]
     sections: tuple[Section, ...]
     sessions_title: str | None = None  # the heading of the sessions' section, as written
+    sessions_title_ru: str | None = None
     sessions: tuple[Session, ...]
     # Who hosts items whose responsible are all external; empty: see `default_host`.
     default_host: tuple[str, ...] = ()
@@ -531,7 +544,8 @@ def plan_json_schema() -> dict[str, Any]:
         "description": (
             "The yearly work plan of a school's Council for the prevention of offences, "
             "as read by the Kenes bot. Texts are kept as written in the source; `timing`, "
-            "`people` and `groups` are their reading."
+            "`people` and `groups` are their reading; `title_ru` (and `position_ru`, "
+            "`names.ru`) is the Russian a Russian-speaking user reads."
         ),
     }
 

@@ -120,6 +120,9 @@ class ReminderPolicy:
     all_year_before_due_school_days: int = 5
     review_lead_school_days: int = 3  # what a session reviews is due this many days before it
     before_holidays_window_school_days: int = 5
+    # A session dated by month only: the chair is asked again this many days before its
+    # default day while the date is not set (kinds "set_date_7", "set_date_3").
+    set_date_again_days: tuple[int, ...] = (7, 3)
     quiet_start: time = time(21, 0)
     quiet_end: time = time(8, 0)
 
@@ -235,7 +238,8 @@ class _Context:
         self.start = start
         self.end = end
         self.tz = calendar.tz
-        self.names = {p.key: p.name for p in plan.people}
+        # Display names: a vacancy ("Медиатор") is nobody's name, and a key is never shown.
+        self.names = {p.key: p.name for p in plan.people if not p.vacancy}
         self.group_names = {g.key: g.names.kk for g in plan.groups}
         self.chairs = tuple(p.key for p in plan.people if Role.CHAIR in p.roles)
         self.plan = plan
@@ -473,11 +477,11 @@ class _Context:
             if external_only(self.plan, resp):
                 self._guests[resp] = guest_names(self.plan, resp)
                 hosts = host_of(self.plan, resp)
-                got = (hosts, (), tuple(self.names.get(k, k) for k in hosts))
+                got = (hosts, (), tuple(self.names[k] for k in hosts if k in self.names))
             else:
                 self._guests[resp] = ()
-                names = tuple(self.names.get(k, k) for k in resp.people) + tuple(
-                    self.group_names.get(k, k) for k in resp.groups
+                names = tuple(self.names[k] for k in resp.people if k in self.names) + tuple(
+                    self.group_names[k] for k in resp.groups if k in self.group_names
                 )
                 got = (resp.people, resp.groups, names)
             self._who[resp] = got
@@ -587,6 +591,9 @@ def _session_occurrence(
     if not date_set:
         window = ctx.at(month_days[0], p.window_time)
         wanted.insert(0, ("set_date", ctx.at(month_days[0], p.morning_time), ctx.chairs))
+        for days in p.set_date_again_days:
+            day = due.date() - timedelta(days=days)
+            wanted.append((f"set_date_{days}", ctx.at(day, p.morning_time), ctx.chairs))
     people, groups, names = ctx.who(session.responsible)
     agenda = tuple(
         AgendaLine(a.number, a.title, *ctx.who(a.reporters), guests=ctx.guests(a.reporters))

@@ -54,33 +54,47 @@ def roll_years(plan: Plan, school_year: str) -> tuple[Plan, tuple[YearChange, ..
             changes.append(YearChange(where, text, rolled))
         return rolled
 
+    def ru(text: str | None) -> str | None:
+        """The Russian beside a Kazakh text rolls the same way (one change is reported)."""
+        return None if text is None else _shift(text, offset)
+
     def sub(s: SubItem) -> SubItem:
-        return s.model_copy(update={"title": roll(s.ref, s.title)})
+        return s.model_copy(update={"title": roll(s.ref, s.title), "title_ru": ru(s.title_ru)})
 
     def item(i: Item) -> Item:
         return i.model_copy(
-            update={"title": roll(i.ref, i.title), "subitems": tuple(sub(s) for s in i.subitems)}
+            update={
+                "title": roll(i.ref, i.title),
+                "title_ru": ru(i.title_ru),
+                "subitems": tuple(sub(s) for s in i.subitems),
+            }
         )
 
     def section(s: Section) -> Section:
         return s.model_copy(
             update={
                 "title": roll(f"section {s.number}", s.title),
+                "title_ru": ru(s.title_ru),
                 "items": tuple(item(i) for i in s.items),
             }
         )
 
     def session(s: Session) -> Session:
         agenda = tuple(
-            p.model_copy(update={"title": roll(f"{s.ref}.{p.number}", p.title)}) for p in s.agenda
+            p.model_copy(
+                update={"title": roll(f"{s.ref}.{p.number}", p.title), "title_ru": ru(p.title_ru)}
+            )
+            for p in s.agenda
         )
         return s.model_copy(update={"agenda": agenda})
 
     update: dict[str, object] = {
         "title": roll("title", plan.title),
+        "title_ru": ru(plan.title_ru),
         "sections": tuple(section(s) for s in plan.sections),
         "sessions": tuple(session(s) for s in plan.sessions),
     }
     if plan.sessions_title is not None:
         update["sessions_title"] = roll("sessions", plan.sessions_title)
+        update["sessions_title_ru"] = ru(plan.sessions_title_ru)
     return plan.model_copy(update=update), tuple(changes)

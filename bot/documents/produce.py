@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.calendar import SchoolCalendar
 from bot.core.plan import Plan
+from bot.core.plan_lang import plan_in
 from bot.core.roles import Role
 from bot.documents import context as ctx
 from bot.documents import data as q
@@ -90,8 +91,10 @@ async def minutes(
     with_appendix: bool | None = None,
 ) -> Produced:
     """`q.NotRecorded` if session №`number` was not recorded."""
-    data = await q.load_minutes(session, plan, calendar, number, with_appendix=with_appendix)
-    context = ctx.minutes_context(_school(plan, opts), lang, data)
+    data = await q.load_minutes(
+        session, plan, calendar, number, with_appendix=with_appendix, lang=lang
+    )
+    context = ctx.minutes_context(_school(plan_in(plan, lang), opts), lang, data)
     content = render_docx(template_path("minutes", lang, opts.templates_dir), context)
     name = f"minutes-{number}-{data.held_on.isoformat()}-{lang}.docx"
     return Produced(name, content, data.has_child_names)
@@ -109,7 +112,7 @@ async def register(
 ) -> Produced:
     rows = await q.load_register(session, calendar, which)
     today = _today(now, calendar)
-    school = _school(plan, opts)
+    school = _school(plan_in(plan, lang), opts)
     if fmt == "xlsx":
         content = register_xlsx(school, lang, calendar.year, which, rows, ctx.ddmmyyyy(today))
     else:
@@ -131,6 +134,7 @@ async def analysis(
     half: bool,
     fmt: str = "docx",
 ) -> Produced:
+    plan = plan_in(plan, lang)  # titles in the paper's language
     start, end = q.half_year_bounds(calendar) if half else q.year_bounds(calendar)
     data = await q.load_analysis(session, plan, calendar, start, end, now)
     school = _school(plan, opts)
@@ -167,7 +171,7 @@ async def case_file(
     chair, _ = await _names(session)
     today = _today(now, calendar)
     context = ctx.case_file_context(
-        _school(plan, opts), lang, data, sections, calendar.tz, today, chair
+        _school(plan_in(plan, lang), opts), lang, data, sections, calendar.tz, today, chair
     )
     content = render_docx(template_path("case_file", lang, opts.templates_dir), context)
     await audit(
@@ -191,7 +195,7 @@ async def effective_plan(
     lang: str,
     opts: DocOptions,
 ) -> Produced:
-    data = await q.load_effective_plan(session, plan, calendar)
+    data = await q.load_effective_plan(session, plan_in(plan, lang), calendar)
     chair, _ = await _names(session)
     director = opts.director or ""
     context = ctx.plan_context(_school(plan, opts), lang, data, data.plan, director, chair)

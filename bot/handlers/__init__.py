@@ -20,6 +20,7 @@ def get_routers() -> list[Router]:
         students,
         tasks,
     )
+    from bot.handlers.sessions import rsvp
 
     # Order matters: the fallback router comes last and answers whatever nobody else took.
     return [
@@ -31,6 +32,7 @@ def get_routers() -> list[Router]:
         incidents.router_factory(),
         students.router_factory(),
         sessions.router_factory(),
+        rsvp.router_factory(),  # "I'll come / I can't" on a session's reminder
         status.router_factory(),
         plan_admin.router_factory(),
         documents.router_factory(),

@@ -12,9 +12,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.callbacks import AssignAction, AssignCb
 from bot.clock import Clock
 from bot.core.assign import assignable_refs
-from bot.core.plan import Plan, Responsible, describe_responsible
+from bot.core.plan import Plan, Responsible
+from bot.core.plan_lang import plan_in
 from bot.escape import quote
 from bot.filters import HasPerm, Inline, PrivateChat
+from bot.names import who_text
 from bot.permissions import Perm
 from bot.services.assignments import effective_plan, reassign
 from bot.services.staff import school_staff
@@ -84,7 +86,7 @@ async def _open(
 ) -> None:
     ref = ref[:20]
     current = await effective_plan(session, plan)
-    titles = assignable_refs(current)
+    titles = assignable_refs(plan_in(current, lang))
     if ref not in titles:
         await state.set_state(AssignForm.ref)
         await message.answer(t(lang, "assign_bad_ref", ref=quote(ref)))
@@ -101,7 +103,7 @@ async def _open(
             "assign_pick",
             ref=ref,
             title=quote(title),
-            now=quote(describe_responsible(current, resp) or t(lang, "dash")),
+            now=quote(who_text(current, resp, lang, admin=True) or t(lang, "dash")),
         ),
         reply_markup=_keyboard(lang, staff, chosen),
     )

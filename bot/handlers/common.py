@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.callbacks import LangCb
-from bot.commands import commands_for
+from bot.commands import commands_for, refresh_menu
 from bot.filters import Inline, PrivateChat
 from bot.keyboards import language_kb
 from bot.texts import LANGUAGES, t
@@ -46,14 +46,21 @@ async def language(message: Message, lang: str) -> None:
 
 
 async def language_set(
-    query: CallbackQuery, callback_data: LangCb, account: Account, session: AsyncSession
+    query: CallbackQuery,
+    callback_data: LangCb,
+    account: Account,
+    person: Person,
+    session: AsyncSession,
+    bot: Bot,
 ) -> None:
     row = await session.get(Account, account.id)  # `account` may be the front door's copy
     if row is None:
         await query.answer(t(callback_data.lang, "stale_button"), show_alert=True)
         return
     row.language = Language(callback_data.lang)
+    chat_id = row.chat_id
     await session.commit()
     if isinstance(query.message, Message):
         await query.message.edit_text(t(callback_data.lang, "language_set"))
     await query.answer()
+    await refresh_menu(bot, chat_id, callback_data.lang, person.roles)  # the menu speaks it too

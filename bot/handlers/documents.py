@@ -41,7 +41,7 @@ from bot.screens import show
 from bot.services import students
 from bot.states import DocumentForm
 from bot.texts import t
-from db.models import Person
+from db.models import Person, Student
 
 log = logging.getLogger(__name__)
 D = DocAction
@@ -172,7 +172,9 @@ async def tap(
             made = await _case_file(query, arg, session, plan, calendar, clock, lang, person, opts)
             if made is None:
                 return
-            name = t(lang, "doc_name_case", id=arg)
+            student = await session.get(Student, int(arg))
+            assert student is not None  # `_case_file` made the file: the student is there
+            name = t(lang, "doc_name_case", name=student.full_name, klass=student.class_name)
         elif action == D.PLAN:
             made = await produce.effective_plan(session, plan, calendar, now, lang, opts)
             name = t(lang, "doc_name_plan")

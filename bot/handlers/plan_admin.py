@@ -27,16 +27,18 @@ from bot.config import Settings
 from bot.core.calendar import SchoolCalendar
 from bot.core.hosts import Hosted, guest_names, host_of, hosted
 from bot.core.overrides import TIMING_CHOICES, needs_timing, timing_choice
-from bot.core.plan import Plan, PlanError, parse_plan
+from bot.core.plan import Plan, PlanError, Responsible, parse_plan
+from bot.core.plan_lang import plan_in
 from bot.core.roles import Role
 from bot.core.yearroll import roll_years
 from bot.escape import quote
 from bot.filters import HasPerm, Inline, PrivateChat
+from bot.names import ref_text, who_text
 from bot.permissions import Perm
 from bot.plan_import.readers import MAX_BYTES, SUFFIXES, ReadError
 from bot.plan_import.review import review_head, review_lines, timing_words
 from bot.plan_import.store import PlanStore
-from bot.screens import show
+from bot.screens import edit_markup, show
 from bot.services import plan_overrides
 from bot.services.assignments import effective_plan
 from bot.services.plan_import import adopt_plan
@@ -79,6 +81,7 @@ def router_factory() -> Router:
     router.callback_query.register(cancel, PlanCb.filter(F.action == PlanAction.CANCEL))
     router.callback_query.register(host_pick, PlanCb.filter(F.action == PlanAction.HOST))
     router.callback_query.register(host_set, PlanCb.filter(F.action == PlanAction.HOST_SET))
+    router.callback_query.register(close, PlanCb.filter(F.action == PlanAction.CLOSE))
     return router
 
 
@@ -196,6 +199,7 @@ def _choices_kb(lang: str, ref: str, live: int) -> InlineKeyboardMarkup:
             text=t(lang, f"btn_timing_{choice}"),
             callback_data=PlanCb(action=PlanAction.PICK, ref=ref, arg=choice, live=live),
         )
+    builder.button(text=t(lang, "btn_back"), callback_data=PlanCb(action=PlanAction.CLOSE))
     builder.adjust(2)
     return builder.as_markup()
 
@@ -206,7 +210,7 @@ async def fix(
     live = int(callback_data.action == PlanAction.SET)
     ref = callback_data.ref
     if live:
-        titles = dict(needs_timing(plan))
+        titles = dict(needs_timing(plan_in(plan, lang)))
     else:
         data = (await state.get_data()).get("plan_data")
         if data is None:
@@ -372,6 +376,12 @@ async def confirm(
     await query.answer()
 
 
+async def close(query: CallbackQuery) -> None:
+    """⬅️ on a timing or host choice: its buttons go; the screen above it stays as it was."""
+    await edit_markup(query.message, None)
+    await query.answer()
+
+
 async def cancel(query: CallbackQuery, state: FSMContext, lang: str) -> None:
     await state.clear()
     assert isinstance(query.message, Message)
@@ -384,17 +394,21 @@ async def cancel(query: CallbackQuery, state: FSMContext, lang: str) -> None:
 
 
 def _names(plan: Plan, keys: tuple[str, ...], lang: str) -> str:
-    people = {p.key: p.name for p in plan.people}
-    return ", ".join(people.get(k, k) for k in keys) or t(lang, "dash")
+    """The hosts by name (the admin reads this: a vacancy says so; never a key)."""
+    return who_text(plan, Responsible(people=keys), lang, admin=True) or t(lang, "dash")
 
 
 def _short(text: str, width: int) -> str:
+    """At most `width` characters, cut at a word boundary."""
     text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
+    if len(text) <= width:
+        return text
+    cut = text[: width - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip(" ,.;:—-") + "…"
 
 
 async def undated(message: Message, session: AsyncSession, lang: str, plan: Plan) -> None:
-    current = await effective_plan(session, plan)
+    current = plan_in(await effective_plan(session, plan), lang)
     missing = needs_timing(current)
     hosts = hosted(current)
     lines = [t(lang, "plan_no_dates") if missing else t(lang, "plan_all_dated")]
@@ -414,7 +428,7 @@ async def undated(message: Message, session: AsyncSession, lang: str, plan: Plan
             line = t(
                 lang,
                 "plan_hosted_line",
-                ref=quote(h.ref),
+                ref=quote(ref_text(h.ref, lang)),
                 title=quote(_short(h.title, 60)),
                 guests=quote(", ".join(guest_names(current, h.responsible, lang))),
                 host=quote(_names(current, host_of(current, h.responsible), lang)),
@@ -424,7 +438,7 @@ async def undated(message: Message, session: AsyncSession, lang: str, plan: Plan
                 break
             lines.append(line)
             builder.button(
-                text=t(lang, "btn_plan_host", ref=h.ref),
+                text=t(lang, "btn_plan_host", ref=ref_text(h.ref, lang)),
                 callback_data=PlanCb(action=PlanAction.HOST, ref=h.ref),
             )
     builder.adjust(1)
@@ -439,7 +453,7 @@ async def host_pick(
     query: CallbackQuery, callback_data: PlanCb, session: AsyncSession, lang: str, plan: Plan
 ) -> None:
     """The staff to choose the host from, the current one marked."""
-    current = await effective_plan(session, plan)
+    current = plan_in(await effective_plan(session, plan), lang)
     found = _hosted_one(current, callback_data.ref)
     if found is None:
         await query.answer(t(lang, "stale_button"), show_alert=True)
@@ -452,13 +466,14 @@ async def host_pick(
             text=f"{mark}{person.name}"[:60],
             callback_data=PlanCb(action=PlanAction.HOST_SET, ref=found.ref, arg=str(person.id)),
         )
+    builder.button(text=t(lang, "btn_back"), callback_data=PlanCb(action=PlanAction.CLOSE))
     builder.adjust(2)
     assert isinstance(query.message, Message)
     await query.message.answer(
         t(
             lang,
             "plan_pick_host",
-            ref=quote(found.ref),
+            ref=quote(ref_text(found.ref, lang)),
             title=quote(_short(found.title, 200)),
             guests=quote(", ".join(guest_names(current, found.responsible, lang))),
             host=quote(_names(current, now, lang)),
@@ -488,5 +503,7 @@ async def host_set(
     await plan_overrides.set_host(session, found.ref, [chosen.key], by=person, now=clock.now())
     log.info("host of %s set to person %s", found.ref, chosen.id)
     await show(
-        query, t(lang, "plan_host_set", ref=quote(found.ref), host=quote(chosen.name)), None
+        query,
+        t(lang, "plan_host_set", ref=quote(ref_text(found.ref, lang)), host=quote(chosen.name)),
+        None,
     )

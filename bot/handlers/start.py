@@ -10,6 +10,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
+from bot.commands import refresh_menu
 from bot.escape import quote
 from bot.filters import PrivateChat
 from bot.services import staff
@@ -73,6 +74,8 @@ async def start_with_payload(
         await message.answer(
             t(lang, "invite_ok", name=quote(result.person.name), roles=roles, klass=klass)
         )
+        assert message.bot is not None
+        await refresh_menu(message.bot, message.chat.id, lang, result.person.roles)
         return
     if person is not None and result.status is RedeemStatus.INVALID:
         await message.answer(t(lang, "welcome_back", name=quote(person.name)))

@@ -30,6 +30,6 @@ async def status(
     clock: Clock,
     lang: str,
 ) -> None:
-    found = await load_status(session, plan, calendar, clock.now())
+    found = await load_status(session, plan, calendar, clock.now(), lang=lang)
     for part in render_status(lang, found, calendar):
         await message.answer(part)

@@ -81,7 +81,7 @@ def results_kb(found: list[Student]) -> InlineKeyboardMarkup:
     for s in found:
         assert s.id is not None
         builder.button(
-            text=f"{s.full_name} · {s.class_name} · #{s.id}"[:64],
+            text=f"{s.full_name} · {s.class_name}"[:64],
             callback_data=StudentCb(action=StudentAction.CARD, id=s.id),
         )
     builder.adjust(1)

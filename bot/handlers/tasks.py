@@ -24,6 +24,7 @@ from bot.callbacks import TaskAction, TaskCb
 from bot.clock import Clock
 from bot.core.calendar import SchoolCalendar
 from bot.core.plan import Plan
+from bot.core.plan_lang import localize
 from bot.core.schedule import Occurrence
 from bot.escape import quote
 from bot.filters import Inline, PrivateChat
@@ -52,8 +53,9 @@ def router_factory() -> Router:
     router.message.filter(PrivateChat())
     router.message.register(tasks_list, Command("tasks"))
     router.message.register(today_list, Command("today"))
-    router.message.register(reason_entered, TaskForm.cant, Inline(F.text))
-    router.message.register(comment_entered, TaskForm.comment, Inline(F.text))
+    typed = Inline(F.text & ~F.text.startswith("/"))  # a command is not a reason (see
+    router.message.register(reason_entered, TaskForm.cant, typed)  # CommandEndsDialogue)
+    router.message.register(comment_entered, TaskForm.comment, typed)
     router.callback_query.register(done, TaskCb.filter(F.action == TaskAction.DONE))
     router.callback_query.register(snooze_menu, TaskCb.filter(F.action == TaskAction.SNOOZE))
     router.callback_query.register(back, TaskCb.filter(F.action == TaskAction.BACK))
@@ -270,7 +272,7 @@ async def ask_text(
             t(
                 lang,
                 "task_ask_reason" if cant else "task_ask_comment",
-                title=quote(found.occ.title),
+                title=quote(localize(found.occ, found.roster.plan, lang).title),
             ),
         )
 
@@ -310,7 +312,7 @@ async def _text_entered(
         idempotency_key=f"{kind}|{found.occ.key}|{person.id}|{message.message_id}",
         text=text,
     )
-    title = quote(found.occ.title)
+    title = quote(localize(found.occ, found.roster.plan, lang).title)
     chat, original = data.get("chat"), data.get("message")
     if chat and original:
         comment = text if status is ReportStatus.COMMENT else None

@@ -41,7 +41,7 @@ from bot.core.calendar import SchoolCalendar
 from bot.core.plan import Plan
 from bot.core.schedule import DEFAULT_POLICY, ReminderPolicy
 from bot.fsm_storage import STALE_AFTER, DbStorage
-from bot.keyboards import record_prompt_kb, set_date_kb, task_kb
+from bot.keyboards import record_prompt_kb, rsvp_kb, set_date_kb, task_kb
 from bot.permissions import Perm, can
 from bot.scheduler.planner import (
     DEFAULT_CONFIG,
@@ -183,7 +183,7 @@ def _render(
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     lang, occ = intent.lang, intent.occurrence
     if intent.kind == "digest":
-        return tasks.render_digest(lang, intent.items, now), None
+        return tasks.render_digest(lang, intent.items, now, roster.plan), None
     assert occ is not None
     if occ.kind == "session" and intent.kind == "record":
         number = occ.ref.removeprefix("council-")
@@ -197,8 +197,10 @@ def _render(
         # Flagged cases (ids and class, never a name) only for those who may read the cards.
         shown = cases if person is not None and can(person.roles, Perm.READ_ALL_INCIDENTS) else ()
         text = tasks.render_session(lang, intent, place, shown, roster.plan)
-        if intent.kind == "set_date" and number.isdigit():
+        if intent.kind.startswith("set_date") and number.isdigit():
             return text, set_date_kb(lang, int(number))  # straight to the day picker
+        if number.isdigit():  # I'll come / I can't: the chair sees the count
+            return text, rsvp_kb(lang, int(number))
         return text, None
     text = tasks.render_task(
         lang,

@@ -332,15 +332,16 @@ def _session(
     passed = [r for r in occ.reminders if r.at <= now]
     if not passed:
         return
-    set_date = [r for r in passed if r.kind == "set_date"]
+    # "set_date", then "set_date_7" and "set_date_3": asked again while the date is not set
+    set_date = sorted((r for r in passed if r.kind.startswith("set_date")), key=lambda r: r.at)
     if not occ.date_set:
         if set_date:
             r = set_date[-1]
             for pid in roster.keys_to_ids(r.to) or roster.escalate_to:
-                emit(occ.key, pid, "set_date", r.at, occ)
+                emit(occ.key, pid, r.kind, r.at, occ)
         return
     lead: ReminderMoment | None = max(
-        (r for r in passed if r.kind != "set_date"), key=lambda r: r.at, default=None
+        (r for r in passed if not r.kind.startswith("set_date")), key=lambda r: r.at, default=None
     )
     if lead is None:
         return

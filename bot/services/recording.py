@@ -31,6 +31,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.calendar import SchoolCalendar
 from bot.core.plan import Plan
+from bot.core.plan_lang import group_name, title_of
 from bot.core.roles import Role
 from bot.core.schedule import DEFAULT_POLICY, ReminderPolicy, occurrences
 from bot.services import sessions as svc
@@ -177,7 +178,9 @@ async def drop_draft(session: AsyncSession, year: str, number: int) -> None:
     await session.commit()
 
 
-def _reporter_names(plan: Plan, people: Sequence[Person], point: Any) -> list[str]:
+def _reporter_names(
+    plan: Plan, people: Sequence[Person], point: Any, lang: str = "kk"
+) -> list[str]:
     names = [p.name for p in members_of(point.reporters, plan, people)]
     for key in point.reporters.groups:
         try:
@@ -185,7 +188,7 @@ def _reporter_names(plan: Plan, people: Sequence[Person], point: Any) -> list[st
         except KeyError:
             continue
         if group.external:
-            names.append(group.names.kk)
+            names.append(group_name(group, lang))
     return names
 
 
@@ -222,7 +225,8 @@ async def new_draft(
         items.append(_item(1, agenda or "—", []))
     else:
         for point in plan.session(view.number).agenda:
-            items.append(_item(point.number, point.title, _reporter_names(plan, active, point)))
+            title = title_of(point, lang, f"council-{view.number}.{point.number}")
+            items.append(_item(point.number, title, _reporter_names(plan, active, point, lang)))
     data: dict[str, Any] = {
         "num": view.number,
         "edit": edit,

@@ -31,6 +31,7 @@ from bot.core.calendar import SchoolCalendar
 from bot.core.plan import Plan, Responsible
 from bot.core.plan import Session as PlanSession
 from bot.core.roles import Role
+from bot.core.schedule import occurrences
 from bot.core.timing import FixedDate, Months
 from bot.services.staff import audit, members_of
 from bot.services.tasks import decision_key
@@ -43,6 +44,7 @@ from db.models import (
     KeyValue,
     Person,
     SessionAttendance,
+    SessionRsvp,
 )
 
 FIRST_EXTRAORDINARY = 11
@@ -187,6 +189,65 @@ def day_choices(
     return [d for d in calendar.school_days(max(today, lo), hi)][:limit]
 
 
+def plan_day(plan: Plan, calendar: SchoolCalendar, number: int) -> date | None:
+    """The day the plan itself gives session №`number`: its date (moved to a working day), or
+    for a session dated by month the month's default day (the last school Thursday); None for
+    an extraordinary session or a month without school days."""
+    if not any(s.number == number for s in plan.sessions):
+        return None
+    month, _ = plan_month(plan.session(number), calendar)
+    if month is None:
+        return None
+    first, last = calendar.month_date_range(month)
+    ref = f"council-{number}"
+    for occ in occurrences(plan, calendar, first, last):
+        if occ.ref == ref:
+            return occ.due.astimezone(calendar.tz).date()
+    return None
+
+
+async def set_rsvp(
+    session: AsyncSession, year: str, number: int, person_id: int, coming: bool, now: datetime
+) -> bool:
+    """Record a member's answer to the session's reminder (a later tap changes it). Returns
+    whether anything changed."""
+    row = (
+        await session.exec(
+            select(SessionRsvp).where(
+                SessionRsvp.school_year == year,
+                SessionRsvp.number == number,
+                SessionRsvp.person_id == person_id,
+            )
+        )
+    ).first()
+    if row is not None and row.coming == coming:
+        return False
+    if row is None:
+        row = SessionRsvp(
+            school_year=year, number=number, person_id=person_id, coming=coming, at=now
+        )
+    row.coming, row.at = coming, now
+    session.add(row)
+    try:
+        await session.commit()
+    except IntegrityError:  # the same tap from a second device, at the same moment
+        await session.rollback()
+        return False
+    return True
+
+
+async def rsvp_counts(session: AsyncSession, year: str, number: int) -> tuple[int, int]:
+    """(coming, not coming) among the answers to session №`number`'s reminders."""
+    rows = (
+        await session.exec(
+            select(SessionRsvp.coming).where(
+                SessionRsvp.school_year == year, SessionRsvp.number == number
+            )
+        )
+    ).all()
+    return sum(1 for c in rows if c), sum(1 for c in rows if not c)
+
+
 def at(calendar: SchoolCalendar, day: date, clock: time) -> datetime:
     return datetime.combine(day, clock, tzinfo=calendar.tz)
 
@@ -271,7 +332,10 @@ def owner_candidates(people: Sequence[Person]) -> list[Person]:
         (
             p
             for p in people
-            if p.active and p.id is not None and set(p.roles) - {Role.EXTERNAL.value}
+            if p.active
+            and not p.vacancy
+            and p.id is not None
+            and set(p.roles) - {Role.EXTERNAL.value}
         ),
         key=lambda p: p.name,
     )

@@ -109,13 +109,48 @@ async def sync_people(session: AsyncSession, plan: Plan) -> int:
                 "position": person.position,
                 "roles": [str(role) for role in person.roles],
                 "class_name": person.class_name,
+                "vacancy": person.vacancy,
                 "active": True,
                 "created_at": utcnow(),
             },
             key=["key"],
         )
+    # A plan's vacancy the database knew before it was marked one: a vacancy still while
+    # nobody was named for it (its name is the plan's) and nobody joined with it.
+    vacant = {p.key: p.name for p in plan.people if p.vacancy}
+    if vacant:
+        rows = (
+            await session.exec(
+                select(Person).where(col(Person.key).in_(list(vacant)), ~col(Person.vacancy))
+            )
+        ).all()
+        joined = set(
+            (
+                await session.exec(
+                    select(Account.person_id).where(
+                        col(Account.person_id).in_([r.id for r in rows])
+                    )
+                )
+            ).all()
+        )
+        for row in rows:
+            if row.name == vacant[row.key] and row.id not in joined:
+                row.vacancy = True
     await session.commit()
     return added
+
+
+async def fill_vacancy(
+    session: AsyncSession, person: Person, name: str, *, by: Person | None, now: datetime
+) -> None:
+    """The admin names the real person for a vacancy ("Медиатор" → "Серікова А.Б."); audited
+    (the names are not: ids only)."""
+    person.name = name
+    person.vacancy = False
+    session.add(person)
+    await audit(session, actor=by, action="person.fill_vacancy", target=f"person:{person.id}",
+                now=now)  # fmt: skip
+    await session.commit()
 
 
 async def account_of(
@@ -329,7 +364,7 @@ async def school_staff(session: AsyncSession) -> list[Person]:
     people = (
         await session.exec(select(Person).where(col(Person.active)).order_by(col(Person.name)))
     ).all()
-    return [p for p in people if Role.EXTERNAL not in p.roles]
+    return [p for p in people if Role.EXTERNAL not in p.roles and not p.vacancy]
 
 
 async def state_of(session: AsyncSession, person: Person, now: datetime) -> StaffState:
@@ -463,9 +498,10 @@ async def add_person(
 def members_of(responsible: Responsible, plan: Plan, people: Iterable[Person]) -> list[Person]:
     """The active database people answering for `responsible`: named people and group members.
 
-    External groups (parents' committee, school parliament, police) resolve to nobody.
+    External groups (parents' committee, school parliament, police) resolve to nobody, and so
+    does a vacancy (a position the plan names without a person, until the admin assigns one).
     """
-    by_key = {p.key: p for p in people if p.active}
+    by_key = {p.key: p for p in people if p.active and not p.vacancy}
     chosen: dict[str, Person] = {}
     for key in responsible.people:
         if key in by_key:

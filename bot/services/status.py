@@ -29,6 +29,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.core.calendar import SchoolCalendar
 from bot.core.overrides import needs_timing
 from bot.core.plan import Plan, Responsible
+from bot.core.plan_lang import plan_in
 from bot.core.roles import Role
 from bot.core.schedule import DEFAULT_POLICY, ReminderPolicy, occurrences
 from bot.escape import quote
@@ -199,8 +200,8 @@ def compute_status(
     by_person = {a.person_id: a for a in accounts}
     blocked, never = [], []
     for p in sorted(active, key=lambda p: p.name):
-        if not set(p.roles) - {Role.EXTERNAL.value}:
-            continue  # police, doctor: never expected to join
+        if not set(p.roles) - {Role.EXTERNAL.value} or p.vacancy:
+            continue  # police, doctor: never expected to join; a vacancy is nobody yet
         account = by_person.get(p.id) if p.id is not None else None
         if account is None:
             never.append(p.name)
@@ -226,8 +227,10 @@ async def load_status(
     calendar: SchoolCalendar,
     now: datetime,
     policy: ReminderPolicy = DEFAULT_POLICY,
+    lang: str = "kk",
 ) -> Status:
-    plan = await effective_plan(session, plan)  # with /reassign applied
+    """The status at `now`, its titles in the reader's language `lang`."""
+    plan = plan_in(await effective_plan(session, plan), lang)  # with /reassign applied
     people = (await session.exec(select(Person).order_by(col(Person.id)))).all()
     accounts = (await session.exec(select(Account).order_by(col(Account.id)))).all()
     joined = [a.joined_at for a in accounts]

@@ -695,7 +695,9 @@ async def student_occurrences(
                     key=analysis_key(student_id, stage, registered_on, config.ref),
                     ref=f"{config.ref}.{number + 1}",
                     item_ref=config.ref,
-                    title=f"{config.ref}.{number + 1} · #{student_id} · {klass}",
+                    # The stage's plan title goes in front in the reader's language
+                    # (`bot.core.plan_lang.localize`); the child by class only, no id.
+                    title=f" · {klass}",
                     kind="task",
                     rule="per_student",
                     window_start=window,

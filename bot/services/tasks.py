@@ -14,7 +14,7 @@ what a reminder says.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from sqlmodel import col, select
@@ -23,6 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.core.calendar import SchoolCalendar
 from bot.core.hosts import guests_of
 from bot.core.plan import Plan
+from bot.core.plan_lang import localize
 from bot.core.schedule import DEFAULT_POLICY, Occurrence, ReminderPolicy, occurrences
 from bot.escape import quote
 from bot.scheduler.planner import (
@@ -427,6 +428,16 @@ def fmt_when(lang: str, local: datetime, *, clock: bool = True) -> str:
     return t(lang, "when_date", **values)
 
 
+def what(lang: str, occ: Occurrence) -> str:
+    """What a task is, in one line (HTML): "1.4. Title", a session by its title, a decision
+    as "Решение совета: …" — never an internal key ("council-4", "decision-2")."""
+    if occ.kind == "session":
+        return quote(occ.title)
+    if occ.rule == "decision":
+        return t(lang, "what_decision", title=quote(occ.title))
+    return t(lang, "what_item", ref=quote(occ.ref), title=quote(occ.title))
+
+
 @dataclass(frozen=True, slots=True)
 class TaskState:
     status: ReportStatus | None = None
@@ -447,7 +458,8 @@ def render_task(
     state: TaskState | None = None,
 ) -> str:
     """A task reminder (or its edited form after a tap): the item, the deadline, who else."""
-    values = {"ref": quote(occ.ref), "title": quote(occ.title), "due": fmt_when(lang, occ.due)}
+    occ = localize(occ, roster.plan, lang)
+    values = {"what": what(lang, occ), "due": fmt_when(lang, occ.due)}
     if kind == "overdue":
         head = "task_overdue"
     elif kind.startswith("snooze-"):
@@ -499,12 +511,25 @@ def render_session(
 ) -> str:
     occ = intent.occurrence
     assert occ is not None
+    if plan is not None:
+        occ = localize(occ, plan, lang)
+        points = {line.number for line in intent.points}
+        intent = replace(intent, points=tuple(a for a in occ.agenda if a.number in points))
     number = occ.ref.removeprefix("council-")
     if intent.kind == "set_date":
         text = t(
             lang, "session_set_date", number=number, date=fmt_when(lang, occ.due, clock=False)
         )
         return text
+    if intent.kind.startswith("set_date_"):  # asked again, 7 and 3 days before the day
+        days = intent.kind.removeprefix("set_date_")
+        return t(
+            lang,
+            "session_set_date_again",
+            number=number,
+            date=fmt_when(lang, occ.due, clock=False),
+            days=tp(lang, "n_days", int(days)) if days.isdigit() else days,
+        )
     head = t(
         lang,
         "session_reminder",
@@ -529,12 +554,12 @@ def render_session(
                 names = guests_of(plan, f"{occ.ref}.{line.number}", lang) if plan else ()
                 text += t(lang, "session_guests", names=quote(", ".join(names or line.guests)))
             lines.append(text)
-    if cases and intent.kind != "set_date":
+    if cases and not intent.kind.startswith("set_date"):
         lines += ["", t(lang, "session_cases")]
         for case in cases:
             notes = ", ".join(f"#{n}" for n in case.incident_ids)
             lines.append(
-                t(lang, "session_case", student=case.student_id, klass=quote(case.class_name))
+                t(lang, "session_case", klass=quote(case.class_name))
                 + (t(lang, "session_case_notes", notes=notes) if notes else "")
             )
     if intent.late:
@@ -547,13 +572,14 @@ def render_record_prompt(lang: str, number: str, held: datetime) -> str:
     return t(lang, "rec_prompt", number=number, date=fmt_when(lang, held))
 
 
-def render_digest(lang: str, items: Sequence[Occurrence], now: datetime) -> str:
+def render_digest(
+    lang: str, items: Sequence[Occurrence], now: datetime, plan: Plan | None = None
+) -> str:
     lines = [t(lang, "digest_head", tasks=tp(lang, "n_tasks", len(items)))]
     for occ in items:
+        occ = localize(occ, plan, lang) if plan is not None else occ
         key = "digest_overdue_line" if occ.due < now else "digest_line"
-        lines.append(
-            t(lang, key, due=fmt_when(lang, occ.due), ref=quote(occ.ref), title=quote(occ.title))
-        )
+        lines.append(t(lang, key, due=fmt_when(lang, occ.due), what=what(lang, occ)))
     lines += ["", t(lang, "digest_foot")]
     return "\n".join(lines)
 
@@ -567,7 +593,7 @@ def render_summary(
     reasons = reasons or {}
     lines = [t(lang, "summary_head", tasks=tp(lang, "n_tasks", len(escalations)))]
     for esc in escalations:
-        occ = esc.occurrence
+        occ = localize(esc.occurrence, roster.plan, lang)
         names = []
         for pid in esc.not_done:
             person = roster.by_id.get(pid)
@@ -580,8 +606,7 @@ def render_summary(
             t(
                 lang,
                 "summary_line",
-                ref=quote(occ.ref),
-                title=quote(occ.title),
+                what=what(lang, occ),
                 due=fmt_when(lang, occ.due),
                 names=", ".join(names),
             )

@@ -16,6 +16,11 @@ _WD_KK = ("дс", "сс", "ср", "бс", "жм", "сн", "жс")
 _WD_RU = ("пн", "вт", "ср", "чт", "пт", "сб", "вс")
 _WD_LONG_KK = ("дүйсенбі", "сейсенбі", "сәрсенбі", "бейсенбі", "жұма", "сенбі", "жексенбі")
 _WD_LONG_RU = ("понедельник", "вторник", "среду", "четверг", "пятницу", "субботу", "воскресенье")
+_WD_EVERY_KK = tuple(f"әр {wd}" for wd in _WD_LONG_KK)
+_WD_EVERY_RU = (
+    "каждый понедельник", "каждый вторник", "каждую среду", "каждый четверг",
+    "каждую пятницу", "каждую субботу", "каждое воскресенье",
+)  # fmt: skip
 
 TEXTS: dict[str, dict[str, str | dict[str, str]]] = {
     **{
@@ -30,9 +35,17 @@ TEXTS: dict[str, dict[str, str | dict[str, str]]] = {
         f"wd_long_{n}": {"kk": kk, "ru": ru}
         for n, (kk, ru) in enumerate(zip(_WD_LONG_KK, _WD_LONG_RU, strict=True))
     },
+    **{
+        f"wd_every_{n}": {"kk": kk, "ru": ru}
+        for n, (kk, ru) in enumerate(zip(_WD_EVERY_KK, _WD_EVERY_RU, strict=True))
+    },
+    "n_times": {
+        "kk": {"one": "{n} рет", "other": "{n} рет"},
+        "ru": {"one": "{n} раз", "few": "{n} раза", "many": "{n} раз", "other": "{n} раза"},
+    },
     # --- a timing rule in words -----------------------------------------------------------
     "rule_fixed_date": {"kk": "{day} {month}", "ru": "{day} {month}"},
-    "rule_months": {"kk": "{months} айында", "ru": "в месяцы: {months}"},
+    "rule_months": {"kk": "{months} айында", "ru": "месяцы: {months}"},
     "rule_week_of_month": {"kk": "{month}, {week}-апта", "ru": "{month}, {week}-я неделя"},
     "rule_daily": {"kk": "күн сайын (оқу күндері)", "ru": "каждый учебный день"},
     "rule_weekly": {"kk": "апта сайын", "ru": "каждую неделю"},

@@ -169,6 +169,7 @@ def _lines(text: str) -> list[str]:
 class _Builder:
     def __init__(self, known: Plan | None) -> None:
         self.directory = Directory()
+        self.known = known
         self.known_keys = {p.key for p in known.people} if known is not None else set()
         if known is not None:
             for p in known.people:
@@ -460,6 +461,16 @@ class _Builder:
             }
             if p.position:
                 entry["position"] = p.position
+                before = (
+                    self.known.person(p.key)
+                    if self.known is not None and p.key in self.known_keys
+                    else None
+                )
+                if before is not None:
+                    if before.position_ru and before.position == p.position:
+                        entry["position_ru"] = before.position_ru
+                    if before.vacancy:
+                        entry["vacancy"] = True
             if p.aliases:
                 entry["aliases"] = list(p.aliases)
             if p.external:
@@ -478,13 +489,103 @@ class _Builder:
         if self.sessions_title is not None:
             data["sessions_title"] = self.sessions_title
         data["sessions"] = sessions
-        self.out.data = data
+        self.out.data = with_russian(data, self.known)
         self.out.items = sum(len(s["items"]) for s in self.sections)
         self.out.sessions = len(sessions)
         self.out.people = dict(d.people)
         self.out.new_people = [p.name for k, p in d.people.items() if k not in self.known_keys]
         self.out.groups = dict(d.groups)
         return self.out
+
+
+_KAZAKH_LETTERS = frozenset("әіңғүұқөһ")
+
+
+def is_russian(text: str) -> bool:
+    """Cyrillic text without a Kazakh letter: Russian (a Kazakh title has at least one)."""
+    folded = text.casefold()
+    return any("а" <= ch <= "я" or ch == "ё" for ch in folded) and not (
+        _KAZAKH_LETTERS & set(folded)
+    )
+
+
+def _titled(entry: dict[str, Any], ru: str | None) -> dict[str, Any]:
+    """`entry` with `title_ru` right after its `title` (when there is a Russian text)."""
+    if not ru:
+        return entry
+    out: dict[str, Any] = {}
+    for key, value in entry.items():
+        if key != "title_ru":
+            out[key] = value
+        if key == "title":
+            out["title_ru"] = ru
+    return out
+
+
+def with_russian(data: dict[str, Any], known: Plan | None) -> dict[str, Any]:
+    """The Russian beside each title: the title itself where it is Russian (a Russian plan),
+    else the plan in use's `title_ru` where it has the same title under the same number."""
+    old: dict[str, tuple[str, str | None]] = {}
+    if known is not None:
+        for section in known.sections:
+            old[f"section {section.number}"] = (section.title, section.title_ru)
+            for item in section.items:
+                old[item.ref] = (item.title, item.title_ru)
+                for sub in item.subitems:
+                    old[sub.ref] = (sub.title, sub.title_ru)
+        for session in known.sessions:
+            for point in session.agenda:
+                old[f"{session.ref}.{point.number}"] = (point.title, point.title_ru)
+        old["title"] = (known.title, known.title_ru)
+
+    def ru(title: str, where: str) -> str | None:
+        if is_russian(title):
+            return title
+        kk, translated = old.get(where, ("", None))
+        return translated if fold(kk) == fold(title) else None
+
+    out = _titled(data, ru(data["title"], "title"))
+    out["sections"] = [
+        _titled(
+            {
+                **section,
+                "items": [
+                    _titled(
+                        {
+                            **item,
+                            **(
+                                {
+                                    "subitems": [
+                                        _titled(sub, ru(sub["title"], sub["ref"]))
+                                        for sub in item["subitems"]
+                                    ]
+                                }
+                                if "subitems" in item
+                                else {}
+                            ),
+                        },
+                        ru(item["title"], item["ref"]),
+                    )
+                    for item in section["items"]
+                ],
+            },
+            ru(section["title"], f"section {section['number']}"),
+        )
+        for section in data["sections"]
+    ]
+    if "sessions_title" in out and is_russian(out["sessions_title"]):
+        out["sessions_title_ru"] = out["sessions_title"]
+    out["sessions"] = [
+        {
+            **session,
+            "agenda": [
+                _titled(point, ru(point["title"], f"council-{session['number']}.{k}"))
+                for k, point in enumerate(session["agenda"], start=1)
+            ],
+        }
+        for session in data["sessions"]
+    ]
+    return out
 
 
 def import_tables(

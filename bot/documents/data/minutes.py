@@ -12,8 +12,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.calendar import SchoolCalendar
 from bot.core.plan import Plan
+from bot.core.plan_lang import group_name, title_of
 from bot.core.roles import Role
 from bot.documents.data.common import class_key, people_by_id, role_holder
+from bot.services.recording import CASES_TITLE
 from bot.services.sessions import COUNCIL_ROLES
 from db.models import (
     CouncilSession,
@@ -88,8 +90,11 @@ async def load_minutes(
     number: int,
     *,
     with_appendix: bool | None = None,
+    lang: str = "kk",
 ) -> MinutesData:
-    """A recorded session. `with_appendix`: None follows what the chair asked at recording."""
+    """A recorded session. `with_appendix`: None follows what the chair asked at recording.
+    A plan session's agenda points and groups read in `lang`, whatever language the
+    secretary recorded in."""
     row = (
         await session.exec(
             select(CouncilSession).where(
@@ -133,6 +138,14 @@ async def load_minutes(
             select(Decision).where(Decision.session_id == row.id).order_by(col(Decision.id))
         )
     ).all()
+    points: dict[int, str] = {}
+    if not row.extraordinary and any(s.number == number for s in plan.sessions):
+        points = {
+            p.number: title_of(p, lang, f"council-{number}.{p.number}")
+            for p in plan.session(number).agenda
+        }
+    groups = {n: group_name(g, lang) for g in plan.groups for n in (g.names.kk, g.names.ru)}
+    cases_title = dict.fromkeys(CASES_TITLE.values(), CASES_TITLE.get(lang, CASES_TITLE["kk"]))
     tz = calendar.tz
     by_item: dict[int, list[DecisionLine]] = defaultdict(list)
     for d in decisions:
@@ -175,8 +188,8 @@ async def load_minutes(
         items.append(
             MinutesItem(
                 number=it.number,
-                title=it.title,
-                reporters=tuple(it.reporters),
+                title=cases_title.get(it.title) or points.get(it.number, it.title),
+                reporters=tuple(groups.get(r, r) for r in it.reporters),
                 spoke=it.spoke,
                 decisions=tuple(by_item.get(it.number, [])),
                 cases=cases,

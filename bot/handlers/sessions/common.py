@@ -12,6 +12,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from bot.core.calendar import SchoolCalendar
 from bot.core.plan import Plan
 from bot.escape import quote
+from bot.names import who_text
 from bot.screens import show
 from bot.services import sessions as svc
 from bot.services.tasks import fmt_when
@@ -61,11 +62,10 @@ def when_text(lang: str, view: svc.SessionView, calendar: SchoolCalendar) -> str
     return t(lang, "ses_month_only", month=month)
 
 
-def who(plan: Plan, point: Any) -> str:
-    """An agenda point's reporters as the plan names them."""
-    names = [plan.person(k).name for k in point.reporters.people]
-    names += [plan.group(k).names.kk for k in point.reporters.groups]
-    return ", ".join(names)
+def who(plan: Plan, point: Any, lang: str = "kk", *, admin: bool = False) -> str:
+    """An agenda point's reporters as the plan names them, in `lang` (vacancies: only for
+    the admin)."""
+    return who_text(plan, point.reporters, lang, admin=admin)
 
 
 def icon(view: svc.SessionView) -> str:

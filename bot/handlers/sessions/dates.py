@@ -55,8 +55,13 @@ async def date_tap(
     await state.set_data({"num": view.number, "extra": False})
     today = clock.now().astimezone(calendar.tz).date()
     days = svc.day_choices(None if view.extraordinary else view, calendar, today)
+    own = None if view.extraordinary else svc.plan_day(plan, calendar, view.number)
+    if own is not None and svc.check_day(view, own, calendar, today):
+        own = None  # past, or not a school day: nothing to offer
     await show_screen(
-        query, t(lang, "ses_ask_day", number=view.number), day_kb(lang, view.number, days)
+        query,
+        t(lang, "ses_ask_day", number=view.number),
+        day_kb(lang, view.number, days, own),
     )
 
 

@@ -54,13 +54,32 @@ def back_kb(lang: str) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def day_kb(lang: str, num: int, days: list[date]) -> InlineKeyboardMarkup:
+def _back(builder: InlineKeyboardBuilder, lang: str, num: int) -> None:
+    """⬅️ Back to the session's card (an extraordinary session being called: to the list)."""
+    builder.button(
+        text=t(lang, "btn_back"), callback_data=_cb(A.OPEN, num) if num else _cb(A.LIST)
+    )
+
+
+def day_kb(
+    lang: str, num: int, days: list[date], plan_day: date | None = None
+) -> InlineKeyboardMarkup:
+    """The school days to pick from; the plan's own day first, marked, on a row of its own."""
     builder = InlineKeyboardBuilder()
-    for d in days:
+    rest = [d for d in days if d != plan_day]
+    if plan_day is not None:
+        builder.button(
+            text=t(lang, "btn_ses_plan_day", date=plan_day.strftime("%d.%m")),
+            callback_data=_cb(A.DAY, num, plan_day.strftime("%Y%m%d")),
+        )
+    for d in rest:
         builder.button(
             text=d.strftime("%d.%m"), callback_data=_cb(A.DAY, num, d.strftime("%Y%m%d"))
         )
-    builder.adjust(4)
+    _back(builder, lang, num)
+    sizes = ([1] if plan_day is not None else []) + [4] * (len(rest) // 4)
+    sizes += ([len(rest) % 4] if len(rest) % 4 else []) + [1]
+    builder.adjust(*sizes)
     return builder.as_markup()
 
 
@@ -68,7 +87,8 @@ def time_kb(lang: str, num: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for choice in svc.TIME_CHOICES:
         builder.button(text=choice, callback_data=_cb(A.TIME, num, choice.replace(":", "")))
-    builder.adjust(3)
+    _back(builder, lang, num)
+    builder.adjust(3, 1)
     return builder.as_markup()
 
 
@@ -76,6 +96,8 @@ def skip_kb(lang: str, num: int, action: SessionAction) -> InlineKeyboardMarkup:
     key = "btn_ses_skip"
     builder = InlineKeyboardBuilder()
     builder.button(text=t(lang, key), callback_data=_cb(action, num))
+    _back(builder, lang, num)
+    builder.adjust(1)
     return builder.as_markup()
 
 

@@ -11,9 +11,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.callbacks import SessionCb
 from bot.core.calendar import SchoolCalendar
 from bot.core.plan import Plan
+from bot.core.plan_lang import title_of
 from bot.escape import quote
 from bot.handlers.sessions.common import icon, show_screen, stale, when_text, who
 from bot.handlers.sessions.keyboards import card_kb, list_kb, recorded_kb
+from bot.permissions import Perm, can
 from bot.services import sessions as svc
 from bot.services.students import council_cases
 from bot.services.tasks import fmt_when
@@ -75,6 +77,7 @@ async def open_tap(
     calendar: SchoolCalendar,
     lang: str,
     state: FSMContext,
+    person: Person,
 ) -> None:
     view = await svc.get_view(session, plan, calendar, callback_data.num)
     if view is None:
@@ -90,9 +93,10 @@ async def open_tap(
         agenda = (await svc.extraordinary_agendas(session, calendar.year)).get(view.number)
         points = [quote(agenda)] if agenda else []
     else:
+        admin = can(person.roles, Perm.MANAGE_STAFF)
         points = [
-            f"{a.number}. {quote(a.title)}"
-            + (f" — {quote(names)}" if (names := who(plan, a)) else "")
+            f"{a.number}. {quote(title_of(a, lang, f'council-{view.number}.{a.number}'))}"
+            + (f" — {quote(names)}" if (names := who(plan, a, lang, admin=admin)) else "")
             for a in plan.session(view.number).agenda
         ]
     state_key = "ses_state_set" if icon(view) == "📅" else "ses_state_month"
@@ -105,6 +109,9 @@ async def open_tap(
         place=quote(view.place or t(lang, "dash")),
         state=t(lang, state_key),
     )
+    yes, no = await svc.rsvp_counts(session, calendar.year, view.number)
+    if yes or no:
+        text += "\n" + t(lang, "ses_rsvp", yes=yes, no=no)
     cases = await council_cases(session)
     if cases and not view.extraordinary:
         points.append(t(lang, "rec_cases_point", n=len(points) + 1, count=len(cases)))

@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
+from bot.retry_after import outbox_sending
 from bot.scheduler.outbox.lease import DEFAULT_LEASE_TTL_S, SenderLease
 from bot.scheduler.outbox.rows import markup_from_json
 from bot.scheduler.outbox.store import OutboxStore, Row
@@ -362,12 +363,13 @@ class Outbox:
         markup = markup_from_json(row.reply_markup)
         while True:
             try:
-                message = await self.bot.send_message(
-                    chat_id=row.chat_id,
-                    text=row.text,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
-                )
+                with outbox_sending():  # a 429 comes here: the outbox pauses all sends itself
+                    message = await self.bot.send_message(
+                        chat_id=row.chat_id,
+                        text=row.text,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=markup,
+                    )
             except TelegramRetryAfter as exc:
                 stats.rate_limited += 1
                 self._paused_until = max(
