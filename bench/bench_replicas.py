@@ -37,7 +37,7 @@ from pathlib import Path
 from db.models import ReminderState
 from fakegram import FakeTelegram
 from tests.databases import Databases, PostgresDatabases, SqliteDatabases
-from tests.processes import BotProcess
+from tests.process import BotProcess
 from tests.replicas import fill_outbox, holder_pid, read_outbox
 
 SETTLE_S = 0.2  # after the kill: the dead process's last requests land
@@ -82,9 +82,17 @@ async def run_once(dbs: Databases, workdir: Path, args: argparse.Namespace) -> R
         def delivered() -> int:
             return sum(len(user.bot_messages) for user in users)
 
-        env = {"OUTBOX_LEASE_TTL_S": f"{args.lease:g}", "LOG_LEVEL": "WARNING"}
+        lease = f"{args.lease:g}"
         replicas = [
-            await BotProcess.start(fake, url, workdir, "send", env=env, name=f"replica{n}")
+            await BotProcess.start(
+                fake,
+                url,
+                "send",
+                cwd=workdir,
+                name=f"replica{n}",
+                OUTBOX_LEASE_TTL_S=lease,
+                LOG_LEVEL="WARNING",
+            )
             for n in (1, 2)
         ]
         try:
@@ -94,7 +102,7 @@ async def run_once(dbs: Databases, workdir: Path, args: argparse.Namespace) -> R
             _, lease = await read_outbox(url)
             assert lease is not None, "nobody holds the lease"
             pid = holder_pid(lease)
-            [sender] = [r for r in replicas if r.process.pid == pid]
+            [sender] = [r for r in replicas if r.pid == pid]
             [survivor] = [r for r in replicas if r is not sender]
             killed_at = time.monotonic()
             sent_before = delivered()
@@ -110,8 +118,7 @@ async def run_once(dbs: Databases, workdir: Path, args: argparse.Namespace) -> R
             await survivor.stop()
         finally:
             for replica in replicas:
-                if replica.process.returncode is None:
-                    await replica.kill()
+                await replica.kill()
         rows, _ = await read_outbox(url)
     recovered = sum(1 for row in rows if "interrupted while sending" in (row.last_error or ""))
     return Result(

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 __all__ = ["FaultInjector", "FaultRule", "RateLimits", "TokenBucket"]
 
@@ -170,8 +170,11 @@ class FaultRule:
     description: str = "Bad Gateway"
     after: bool = False
     hits: int = 0
+    when: Callable[[Mapping[str, Any]], bool] | None = None  # on the call's parameters
 
-    def matches(self, method: str) -> bool:
+    def matches(self, method: str, params: Mapping[str, Any] | None = None) -> bool:
+        if self.when is not None and not self.when(params or {}):
+            return False
         if self.methods is None:
             # By default faults leave polling alone: aiogram backs off >= 1 s after an error.
             return method != "getUpdates"
@@ -210,9 +213,13 @@ class FaultInjector:
         status: int = 502,
         description: str = "Bad Gateway",
         methods: Collection[str] | None = None,
+        when: Callable[[Mapping[str, Any]], bool] | None = None,
     ) -> FaultRule:
-        """Answer the next ``n`` matching calls with an HTTP ``status`` error."""
-        return self._add(FaultRule("status", _set(methods), n, None, status, description))
+        """Answer the next ``n`` matching calls with an HTTP ``status`` error; `when`: only
+        calls whose parameters it accepts (say, the message to one chat, or with one text)."""
+        return self._add(
+            FaultRule("status", _set(methods), n, None, status, description, when=when)
+        )
 
     def fail_randomly(
         self,
@@ -260,9 +267,9 @@ class FaultInjector:
         self.rules.append(rule)
         return rule
 
-    def pick(self, method: str) -> Fault | None:
+    def pick(self, method: str, params: Mapping[str, Any] | None = None) -> Fault | None:
         for rule in list(self.rules):
-            if not rule.matches(method):
+            if not rule.matches(method, params):
                 continue
             if rule.remaining is not None:
                 if rule.remaining <= 0:

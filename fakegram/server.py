@@ -834,7 +834,7 @@ class FakeTelegram:
             return self._respond_error(call, bot, exc)
         call.params = {**raw, **{k: f"<file {v.filename}>" for k, v in files.items()}}
 
-        fault = self.faults.pick(method.name)
+        fault = self.faults.pick(method.name, raw)
         if fault is not None and fault.kind == "status":
             return self._respond_error(
                 call, bot, ApiError(fault.status, fault.description), injected=True

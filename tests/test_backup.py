@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import io
 import sqlite3
-import subprocess
-import sys
 import tarfile
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -259,16 +257,10 @@ def test_on_postgresql_backup_and_restore_point_at_pg_dump(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = "postgresql+asyncpg://kenes:s3cret-pw@db.school.kz/kenes"
-    done = subprocess.run(  # the entry point as a process: exit code and its whole output
-        [sys.executable, "-m", "bot", "backup", "--database-url", url],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,  # no .env here
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 1
-    output = done.stdout + done.stderr
+    # The entry point as a process: exit code and its whole output.
+    done = run_bot("backup", "--database-url", url, cwd=tmp_path)
+    assert done.code == 1
+    output = done.output
     assert output.count("\n") == 1 and "pg_dump" in output, output
     assert "Traceback" not in output and "s3cret" not in output
     assert main(["restore", "some.dump", "--database-url", url, "--yes"]) == 1

@@ -1,13 +1,12 @@
 """A new school year's calendar (#13): the public holidays law, its weekend transfers, and
-`python -m bot calendar new` run as a process (file written, loadable, one line on bad input)."""
+`python -m bot calendar new` run as a process (file written, loadable, one line on bad input).
+The table of bad inputs runs in-process (`bot.cli.main`, the same code): a process start costs
+a second or more of CPU each."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -15,10 +14,11 @@ from typing import Any
 import pytest
 
 from bot.cli.calendar_new import ask_missing
-from bot.config import CALENDAR_DIR, PROJECT_ROOT
+from bot.config import CALENDAR_DIR
 from bot.core import holidays
 from bot.core.calendar import load_calendar
 from bot.core.calendar_new import NewCalendarError, new_calendar, parse_range
+from tests.process import Finished, run_bot, run_in_process
 
 SEED_YEAR = CALENDAR_DIR / "2026-2027.json"
 # The 2027-2028 breaks as a Ministry order would give them (the usual pattern).
@@ -31,21 +31,14 @@ BREAKS = (
 )  # fmt: skip
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        capture_output=True,
-        text=True,
-        cwd=PROJECT_ROOT,
-        env={**os.environ, "PYTHONWARNINGS": "error"},
-        stdin=subprocess.DEVNULL,  # not a terminal: nothing is asked
-        timeout=60,
-        check=False,
-    )
+def run(*args: str, cwd: Path) -> Finished:
+    """`python -m bot ARGS` as a process; any warning is an error (stdin is empty: not a
+    terminal, so nothing is asked)."""
+    return run_bot(*args, cwd=cwd, PYTHONWARNINGS="error")
 
 
-def one_line(done: subprocess.CompletedProcess[str]) -> str:
-    assert done.returncode == 1, done.stdout + done.stderr
+def one_line(done: Finished) -> str:
+    assert done.code == 1, done.output
     assert done.stdout == ""
     assert "Traceback" not in done.stderr
     lines = done.stderr.splitlines()
@@ -176,10 +169,12 @@ def test_missing_dates_are_asked_for_at_a_terminal() -> None:
 # --- the command, as a process ------------------------------------------------------------------
 
 
-def test_calendar_new_writes_a_loadable_provisional_file(tmp_path: Path) -> None:
+def test_calendar_new_writes_a_loadable_provisional_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "2027-2028.json"
-    done = run("calendar", "new", "2027-2028", *BREAKS, "-o", str(out))
-    assert done.returncode == 0, done.stderr
+    done = run("calendar", "new", "2027-2028", *BREAKS, "-o", str(out), cwd=tmp_path)
+    assert done.code == 0, done.stderr
     assert done.stderr == "" and "Traceback" not in done.stdout
     assert f"Written: {out}" in done.stdout
     assert "School year 2027-2028 (Asia/Aqtobe, 5-day week)  PROVISIONAL" in done.stdout
@@ -197,9 +192,9 @@ def test_calendar_new_writes_a_loadable_provisional_file(tmp_path: Path) -> None
     assert not cal.is_school_day(date(2028, 1, 3))  # New Year's Saturday, moved
     assert cal.is_school_day(date(2028, 2, 8)) and not cal.is_school_day(date(2028, 2, 8), 1)
     # With the order's number, over the provisional file.
-    again = run("calendar", "new", "--year", "2027-2028", *BREAKS, "-o", str(out),
-                "--order", "No 341, 04.08.2027", "--force")  # fmt: skip
-    assert again.returncode == 0, again.stderr
+    again = run_in_process(capsys, "calendar", "new", "--year", "2027-2028", *BREAKS,
+                           "-o", str(out), "--order", "No 341, 04.08.2027", "--force")  # fmt: skip
+    assert again.code == 0, again.stderr
     assert "PROVISIONAL: no Ministry order" not in again.stdout
     assert not load_calendar(out).provisional
 
@@ -246,17 +241,18 @@ def test_calendar_new_writes_a_loadable_provisional_file(tmp_path: Path) -> None
     ],
 )
 def test_bad_input_gets_one_clear_line_and_no_file(
-    tmp_path: Path, args: tuple[str, ...], says: str
+    tmp_path: Path, args: tuple[str, ...], says: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "year.json"
-    line = one_line(run("calendar", "new", *args, "-o", str(out)))
+    line = one_line(run_in_process(capsys, "calendar", "new", *args, "-o", str(out)))
     assert says in line
     assert not out.exists()
 
 
 def test_an_existing_file_is_kept_without_force(tmp_path: Path) -> None:
+    """Bad input through the door too: one line, exit 1, no traceback, the file kept."""
     out = tmp_path / "2027-2028.json"
     out.write_text("{}", encoding="utf-8")
-    line = one_line(run("calendar", "new", "2027-2028", *BREAKS, "-o", str(out)))
+    line = one_line(run("calendar", "new", "2027-2028", *BREAKS, "-o", str(out), cwd=tmp_path))
     assert line == f"calendar new: {out} exists: --force to write over it"
     assert out.read_text(encoding="utf-8") == "{}"

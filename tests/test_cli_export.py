@@ -1,21 +1,20 @@
-"""`python -m bot export ...`, each run as a real process: exit code, the path it prints, the
-file it wrote (read back), one clear line on bad input, no traceback, no child's name."""
+"""`python -m bot export ...`: exit code, the path it prints, the file it wrote (read back), one
+clear line on bad input, no traceback, no child's name. The register (with its warning on
+stderr) runs as a real process; the other kinds run the same code in-process (`bot.cli.main`):
+a process start costs seconds."""
 
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from docx import Document
 from openpyxl import load_workbook
 
-from bot.cli import main
 from bot.config import PROJECT_ROOT
 from bot.documents.sample import SampleYear
+from tests.process import Finished, run_bot, run_in_process
 from tests.sample_db import copy_database, write_sample_year
 
 
@@ -25,23 +24,23 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SampleYear]:
 
 
 @pytest.fixture
-def env(seeded: tuple[Path, SampleYear], tmp_path: Path) -> dict[str, str]:
+def env(
+    seeded: tuple[Path, SampleYear], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, str]:
+    """The sample year's database in this test's folder; the settings, set in this process
+    too (for `bot.cli.main`), which runs in that folder."""
     (tmp_path / "data").mkdir()
     copy_database(seeded[0], tmp_path / "data" / "kenes.db")
-    return {
-        **{k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "TEMPLATES_DIR")},
+    settings = {
         "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'data' / 'kenes.db'}",
         "CALENDAR_PATH": str(PROJECT_ROOT / "seed" / "calendar" / "2026-2027.json"),
         "PLAN_PATH": str(PROJECT_ROOT / "seed" / "plan.json"),
-        "PYTHONPATH": str(PROJECT_ROOT),
     }
-
-
-def run(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "export", *args],
-        env=env, cwd=cwd, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    for key, value in settings.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("TEMPLATES_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    return settings
 
 
 def _docx(path: Path) -> str:
@@ -52,11 +51,10 @@ def _docx(path: Path) -> str:
     )
 
 
-def _clean(result: subprocess.CompletedProcess[str], seeded: tuple[Path, SampleYear]) -> None:
-    output = result.stdout + result.stderr
-    assert "Traceback" not in output
+def _clean(result: Finished, seeded: tuple[Path, SampleYear]) -> None:
+    assert "Traceback" not in result.output
     for _, name, _ in seeded[1].students:
-        assert name.split()[0] not in output
+        assert name.split()[0] not in result.output
 
 
 @pytest.mark.parametrize(
@@ -73,10 +71,10 @@ def _clean(result: subprocess.CompletedProcess[str], seeded: tuple[Path, SampleY
 )
 def test_export_council_documents(
     env: dict[str, str], tmp_path: Path, seeded: tuple[Path, SampleYear], args: tuple[str, ...],
-    kind: str,
+    kind: str, capsys: pytest.CaptureFixture[str],
 ) -> None:  # fmt: skip
-    result = run(env, tmp_path, *args)
-    assert result.returncode == 0, result.stderr
+    result = run_in_process(capsys, "export", *args)
+    assert result.code == 0, result.stderr
     assert result.stderr == ""
     path = Path(result.stdout.strip())
     assert path == tmp_path / "data" / "documents" / kind
@@ -92,23 +90,25 @@ def test_export_council_documents(
 
 
 def test_export_register_and_case_file_say_they_are_private(
-    env: dict[str, str], tmp_path: Path, seeded: tuple[Path, SampleYear]
-) -> None:
+    env: dict[str, str], tmp_path: Path, seeded: tuple[Path, SampleYear],
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
     out = tmp_path / "out" / "register.docx"
-    result = run(env, tmp_path, "register", "--filter", "year", "--format", "docx", "-o", str(out))
-    assert result.returncode == 0 and result.stdout.strip() == str(out)
-    assert "children's names" in result.stderr
+    result = run_bot(
+        "export", "register", "--filter", "year", "--format", "docx", "-o", str(out),
+        cwd=tmp_path, **env,
+    )  # fmt: skip
+    assert result.code == 0 and result.stdout.strip() == str(out), result.output
+    (warning,) = result.stderr.splitlines()  # one line, and only the warning
+    assert "children's names" in warning
     _clean(result, seeded)
     text = _docx(out)
     assert all(name in text for _, name, _ in seeded[1].students[:3])
     sid = seeded[1].students[0][0]
-    result = run(env, tmp_path, "student", str(sid), "--lang", "ru")
-    assert result.returncode == 0, result.stderr
+    result = run_in_process(capsys, "export", "student", str(sid), "--lang", "ru")
+    assert result.code == 0, result.stderr
     _clean(result, seeded)
     assert "ЛИЧНОЕ ДЕЛО УЧАЩЕГОСЯ" in _docx(Path(result.stdout.strip()))
-
-
-# Bad input runs in-process (`bot.cli.main`, the same code): a process start costs seconds.
 
 
 @pytest.mark.parametrize(
@@ -119,15 +119,11 @@ def test_export_register_and_case_file_say_they_are_private(
     ],
 )
 def test_export_bad_input_is_one_line(
-    env: dict[str, str], tmp_path: Path, args: tuple[str, ...], line: str,
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-) -> None:  # fmt: skip
-    for key in ("DATABASE_URL", "CALENDAR_PATH", "PLAN_PATH"):
-        monkeypatch.setenv(key, env[key])
-    monkeypatch.chdir(tmp_path)
-    assert main(["export", *args]) == 1
-    out, err = capsys.readouterr()
-    assert out == "" and len(err.strip().splitlines()) == 1 and err.startswith(line)
+    env: dict[str, str], args: tuple[str, ...], line: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = run_in_process(capsys, "export", *args)
+    assert result.code == 1 and result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith(line)
 
 
 def test_export_with_a_broken_school_template(
@@ -137,11 +133,9 @@ def test_export_with_a_broken_school_template(
     folder = tmp_path / "templates" / "kk"
     folder.mkdir(parents=True)
     (folder / "plan.docx").write_bytes(b"broken")
-    for key in ("DATABASE_URL", "CALENDAR_PATH", "PLAN_PATH"):
-        monkeypatch.setenv(key, env[key])
     monkeypatch.setenv("TEMPLATES_DIR", str(tmp_path / "templates"))
-    monkeypatch.chdir(tmp_path)
-    assert main(["export", "plan", "--lang", "kk"]) == 1
-    err = capsys.readouterr().err
+    result = run_in_process(capsys, "export", "plan", "--lang", "kk")
+    assert result.code == 1
+    err = result.stderr
     assert err.startswith("template kk/plan.docx: not a Word .docx file")
     assert len(err.strip().splitlines()) == 1

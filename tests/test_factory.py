@@ -96,3 +96,46 @@ async def test_a_stop_lets_the_update_in_flight_finish_before_the_session_closes
     assert finished == ["handler", "shutdown"]
     assert (await admin.next_message()).text == "done"
     assert not fakegram.errors
+
+
+async def test_a_stop_lets_the_tick_in_flight_finish_and_logs_no_error(
+    fakegram: FakeTelegram,
+    db_url: str,
+    clock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """APScheduler's shutdown cancels the jobs still running and logs a cancelled one as an
+    error with a CancelledError traceback (a SIGTERM in the middle of a tick, seen in the real
+    process's log). A stop now pauses the clock, lets the tick finish, then shuts it down."""
+    import asyncio
+    import logging
+
+    from bot.scheduler import jobs
+    from tests.harness import kenes_app
+
+    started, release = asyncio.Event(), asyncio.Event()
+    finished: list[str] = []
+
+    async def slow_tick(ctx: jobs.AppContext, now: object) -> jobs.TickResult:
+        started.set()
+        await release.wait()
+        finished.append("tick")
+        return jobs.TickResult()
+
+    monkeypatch.setattr(jobs, "tick", slow_tick)
+    caplog.set_level(logging.INFO)
+    async with kenes_app(fakegram, db_url, clock, scheduler_enabled=True) as app:
+        scheduler = app.dp["scheduler"]
+        await asyncio.wait_for(started.wait(), 30)  # the first tick, at once, is running
+        pause = scheduler.pause
+
+        def paused() -> None:  # the stop has begun: the tick may end now
+            pause()
+            release.set()
+
+        monkeypatch.setattr(scheduler, "pause", paused)
+    assert finished == ["tick"]
+    assert not scheduler.running
+    errors = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert not errors, [(r.name, r.getMessage()) for r in errors]

@@ -498,6 +498,16 @@ async def test_injected_faults(fakegram: FakeTelegram, bot: Bot) -> None:
         await bot.send_message(alice.id, "delivered, response lost")
     assert [m.text for m in alice.inbox] == ["ok", "delivered, response lost"]
 
+    # Only the call whose parameters `when` accepts: the other message goes through first.
+    fakegram.faults.fail_next(
+        1, status=500, methods={"sendMessage"}, when=lambda p: "secret" in str(p.get("text"))
+    )
+    await bot.send_message(alice.id, "a reminder")
+    with pytest.raises(TelegramServerError):
+        await bot.send_message(alice.id, "the secret card")
+    await bot.send_message(alice.id, "the secret card")
+    assert [m.text for m in alice.inbox][-2:] == ["a reminder", "the secret card"]
+
     def outcomes(seed: int) -> list[bool]:
         fakegram.faults.clear()
         fakegram.faults.fail_randomly(0.5, seed=seed, status=500, description="Internal")

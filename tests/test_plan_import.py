@@ -1,12 +1,13 @@
 """Issue #13, part 2: a school's own plan comes in from Word (kk, ru, merged cells, extra
-columns, 300 items), Excel and the seed's text; the review; versions and rollback."""
+columns, 300 items), Excel and the seed's text; the review; versions and rollback.
+
+`python -m bot plan import`, `plan versions`, `plan rollback` and `plan describe` each run as a
+process at least once (exit status and the whole output); the other cases run the same code
+in-process (`bot.cli.main`)."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.config import DEFAULT_PLAN, PROJECT_ROOT, SEED_DIR
+from bot.config import DEFAULT_PLAN, SEED_DIR
 from bot.core.importer import import_tables
 from bot.core.importer.compare import compare_plans
 from bot.core.overrides import timing_choice
@@ -25,6 +26,7 @@ from bot.plan_import.readers import ReadError, read_plan_file
 from bot.plan_import.store import PlanStore, plan_path_in_use
 from bot.services import plan_overrides
 from tests.plan_files import RU_TIMINGS, big_plan, kk_plan, ru_plan
+from tests.process import run_bot, run_in_process
 
 
 def read(name: str, content: bytes, known: object = None):  # type: ignore[no-untyped-def]
@@ -35,18 +37,6 @@ def read(name: str, content: bytes, known: object = None):  # type: ignore[no-un
         school_year="2026-2027",
         title=document.title,
         known=known,  # type: ignore[arg-type]
-    )
-
-
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        capture_output=True,
-        text=True,
-        cwd=PROJECT_ROOT,
-        env={**os.environ, **(env or {})},
-        timeout=60,
-        check=False,
     )
 
 
@@ -127,12 +117,14 @@ def test_excel_plan_with_merged_cells(tmp_path: Path) -> None:
     assert plan.group("social-pedagogue").roles[0].value == "social_pedagogue"
 
 
-def test_the_seed_text_round_trips_to_the_same_plan_json(tmp_path: Path) -> None:
-    result = run(
-        "plan", "import", "seed/source-plan-2023-2024.txt", "--write",
+def test_the_seed_text_round_trips_to_the_same_plan_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = run_in_process(
+        capsys, "plan", "import", str(SEED_DIR / "source-plan-2023-2024.txt"), "--write",
         "--plans-dir", str(tmp_path),
     )  # fmt: skip
-    assert result.returncode == 0, result.stderr
+    assert result.code == 0, result.stderr
     (written,) = (tmp_path / "versions").glob("*.json")
     assert written.read_text(encoding="utf-8") == DEFAULT_PLAN.read_text(encoding="utf-8")
     assert "48 / 48 (100%)" in result.stdout  # every timing phrase of the seed is read
@@ -148,14 +140,16 @@ def test_seed_text_without_the_mapping_reads_every_timing() -> None:
     assert plan.item("1.1").responsible.people == ("amangeldi-sm",)  # known people keep keys
 
 
-def test_cli_import_review_write_versions_and_rollback(tmp_path: Path) -> None:
+def test_cli_import_review_write_versions_and_rollback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     kk = tmp_path / "жоспар.docx"
     kk.write_bytes(kk_plan())
     ru = tmp_path / "план.docx"
     ru.write_bytes(ru_plan())
     plans = str(tmp_path / "plans")
-    dry = run("plan", "import", str(ru), "--lang", "ru", "--plans-dir", plans)
-    assert dry.returncode == 0, dry.stderr
+    dry = run_bot("plan", "import", str(ru), "--lang", "ru", "--plans-dir", plans, cwd=tmp_path)
+    assert dry.code == 0 and dry.stderr == "", dry.output
     out = dry.stdout
     assert "прочитано пунктов — 44" in out and "заседаний совета — 3" in out
     assert "Сроки поняты: 45 из 47 (96%)" in out
@@ -165,25 +159,28 @@ def test_cli_import_review_write_versions_and_rollback(tmp_path: Path) -> None:
     )
     assert "Пропущенные столбцы: «Отметка о выполнении»." in out
     assert "срок: «до 25 числа» → ежемесячно, до 25 числа; первые даты:" in out
-    assert "Ничего не записано" in out and "Traceback" not in dry.stderr
+    assert "Ничего не записано" in out
     assert not (tmp_path / "plans").exists()
 
-    first = run("plan", "import", str(kk), "--write", "--plans-dir", plans)
-    assert first.returncode == 0 and "1-нұсқа" in first.stdout
-    second = run("plan", "import", str(ru), "--write", "--plans-dir", plans, "--lang", "ru")
+    first = run_in_process(capsys, "plan", "import", str(kk), "--write", "--plans-dir", plans)
+    assert first.code == 0 and "1-нұсқа" in first.stdout
+    second = run_in_process(
+        capsys, "plan", "import", str(ru), "--write", "--plans-dir", plans, "--lang", "ru"
+    )
     assert "версия 2" in second.stdout
-    listed = run("plan", "versions", "--plans-dir", plans)
+    listed = run_bot("plan", "versions", "--plans-dir", plans, cwd=tmp_path)
+    assert listed.code == 0 and listed.stderr == "", listed.output
     assert "жоспар.docx" in listed.stdout and "план.docx" in listed.stdout
     assert listed.stdout.strip().splitlines()[-1].endswith("← in use")
-    back = run("plan", "rollback", "1", "--plans-dir", plans)
-    assert back.returncode == 0 and "saved as version 3" in back.stdout
+    back = run_bot("plan", "rollback", "1", "--plans-dir", plans, cwd=tmp_path)
+    assert back.code == 0 and back.stderr == "" and "saved as version 3" in back.stdout
     store = PlanStore(Path(plans))
     active = store.active()
     assert active is not None
     assert json.loads(active.read_text())["source"] == "жоспар.docx"
     assert plan_path_in_use(DEFAULT_PLAN, DEFAULT_PLAN, Path(plans)) == active
-    bad = run("plan", "rollback", "9", "--plans-dir", plans)
-    assert bad.returncode == 1 and "no version 9" in bad.stderr
+    bad = run_in_process(capsys, "plan", "rollback", "9", "--plans-dir", plans)
+    assert bad.code == 1 and "no version 9" in bad.stderr
 
 
 @pytest.mark.parametrize(
@@ -200,21 +197,21 @@ def test_files_that_are_no_plan(name: str, content: bytes, code: str) -> None:
     assert error.value.code == code
 
 
-def test_cli_bad_file_is_one_line(tmp_path: Path) -> None:
+def test_cli_bad_file_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "plan.docx"
     path.write_bytes(b"garbage")
-    result = run("plan", "import", str(path))
-    assert result.returncode == 1 and "Traceback" not in result.stderr
+    result = run_in_process(capsys, "plan", "import", str(path))
+    assert result.code == 1 and result.stdout == "" and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_plan_describe_shows_rolled_years_hosts_and_missing_timing(tmp_path: Path) -> None:
-    result = run(
-        "plan", "describe",
-        env={"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'none.db'}",
-             "PLANS_DIR": str(tmp_path / "plans")},
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
+def test_plan_describe_shows_rolled_years_hosts_and_missing_timing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'none.db'}")
+    monkeypatch.setenv("PLANS_DIR", str(tmp_path / "plans"))
+    result = run_in_process(capsys, "plan", "describe")
+    assert result.code == 0, result.stderr
     out = result.stdout
     assert "No date — set timing: 2.4" in out
     assert "years rolled: 2024-2025 → 2027-2028" in out
@@ -232,11 +229,10 @@ async def test_plan_describe_shows_what_was_set_in_the_chat(
             session, "2.4", timing_choice("quarterly"), by=None, now=now
         )
         await plan_overrides.set_host(session, "3.4.6", ["amangeldi-sm"], by=None, now=now)
-    result = run(
-        "plan", "describe",
-        env={"DATABASE_URL": db_url, "PLANS_DIR": str(tmp_path / "plans")},
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
+    result = run_bot(
+        "plan", "describe", cwd=tmp_path, DATABASE_URL=db_url, PLANS_DIR=str(tmp_path / "plans")
+    )
+    assert result.code == 0 and result.stderr == "", result.output
     out = result.stdout
     assert "No date — set timing" not in out
     assert "timing set in chat: once a quarter" in out

@@ -10,13 +10,12 @@ with the fake server's flood limits off and a 2 s lease, so the test stays short
 from __future__ import annotations
 
 import signal
-from pathlib import Path
 
 import pytest
 
 from db.models import ReminderState
 from fakegram import FakeTelegram
-from tests.processes import BotProcess
+from tests.process import BotProcesses
 from tests.replicas import fill_outbox, holder_pid, read_outbox, reminder_text
 
 STAFF = 120
@@ -26,7 +25,7 @@ WAIT_S = 90.0
 
 @pytest.mark.timeout(240)
 async def test_kill_9_of_the_sender_loses_nothing_and_repeats_only_what_was_in_flight(
-    fakegram: FakeTelegram, db_url: str, tmp_path: Path
+    fakegram: FakeTelegram, db_url: str, bot_processes: BotProcesses
 ) -> None:
     users = [fakegram.user(id=9_000_000_000 + k, started=True) for k in range(STAFF)]
     await fill_outbox(db_url, users)
@@ -34,16 +33,22 @@ async def test_kill_9_of_the_sender_loses_nothing_and_repeats_only_what_was_in_f
     def delivered() -> int:
         return sum(len(user.bot_messages) for user in users)
 
-    env = {"OUTBOX_LEASE_TTL_S": "2", "OUTBOX_RATE_PER_S": "30"}
     replicas = [
-        await BotProcess.start(fakegram, db_url, tmp_path, "send", env=env, name=f"replica{n}")
+        await bot_processes.start(
+            "send",
+            db_url=db_url,
+            polling=False,
+            name=f"replica{n}",
+            OUTBOX_LEASE_TTL_S="2",
+            OUTBOX_RATE_PER_S="30",
+        )
         for n in (1, 2)
     ]
     await fakegram.wait_until(lambda: delivered() >= STAFF // 3, WAIT_S)
     _, lease = await read_outbox(db_url)
     assert lease is not None
     sender_pid = holder_pid(lease)
-    [sender] = [r for r in replicas if r.process.pid == sender_pid]
+    [sender] = [r for r in replicas if r.pid == sender_pid]
     [survivor] = [r for r in replicas if r is not sender]
     assert await sender.kill() == -signal.SIGKILL
     at_kill = delivered()

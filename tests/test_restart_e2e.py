@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import signal
 from datetime import UTC, datetime
-from pathlib import Path
 
 from sqlmodel import col, select
 
@@ -17,7 +16,7 @@ from db.models import FsmState, Incident, IncidentVersion, Person, Student
 from fakegram import FakeTelegram, FakeUser
 from fakegram.chats import FakeMessage
 from tests.harness import seed_plan
-from tests.processes import BotProcess
+from tests.process import BotProcesses
 
 NAME = "Сапаров Ерлан"
 SECRET = "Ерлан ударил одноклассника на перемене, разбита губа"
@@ -60,15 +59,14 @@ async def tap(user: FakeUser, label: str) -> None:
 
 
 async def test_kill_9_in_the_middle_of_a_note_and_the_user_carries_on(
-    fakegram: FakeTelegram, db_url: str, tmp_path: Path
+    fakegram: FakeTelegram, db_url: str, bot_processes: BotProcesses
 ) -> None:
     # The killed process's long poll is still open when the new one polls: the server ends it
     # with Telegram's 409 (nobody is there to read it).
     fakegram.allow("terminated by other getUpdates request")
     token = await prepare(db_url)
     state = fakegram.bots[fakegram.token]
-    first = await BotProcess.start(fakegram, db_url, tmp_path, "run")
-    await first.wait_polling(fakegram, since=0)
+    first = await bot_processes.start("run", db_url=db_url)
 
     pedagogue = fakegram.user(first_name="Сания", language_code="ru")
     await pedagogue.command("/start", token)
@@ -92,9 +90,7 @@ async def test_kill_9_in_the_middle_of_a_note_and_the_user_carries_on(
     assert saved.state == IncidentForm.text.state
     assert '"category":"fight"' in saved.data
 
-    polls = state.get_updates_calls
-    second = await BotProcess.start(fakegram, db_url, tmp_path, "run")
-    await second.wait_polling(fakegram, since=polls)
+    second = await bot_processes.start("run", db_url=db_url)
     await pedagogue.send(SECRET)  # the note's text: the step she was at
     confirm = await said(pedagogue, "драка/насилие")
     assert NAME in (confirm.text or "")

@@ -100,3 +100,16 @@ def test_incident_readers() -> None:
 def test_unknown_role_grants_nothing() -> None:
     assert permissions_of(["janitor"]) == frozenset()
     assert can(["janitor", "admin"], Perm.MANAGE_STAFF)
+
+
+@pytest.mark.parametrize(
+    "typed", ["<b>Сания</b> & «Әлия»", "a \"quoted\" 'name'", "x < y > z &amp;"]
+)
+def test_quote_escapes_as_aiogram_does(typed: str) -> None:
+    """`bot.escape.quote` is aiogram's `html_decoration.quote`, without importing aiogram."""
+    from aiogram.utils.text_decorations import html_decoration
+
+    from bot.escape import quote
+
+    assert quote(typed) == html_decoration.quote(typed)
+    assert "<" not in quote(typed) and ">" not in quote(typed)

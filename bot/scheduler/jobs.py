@@ -78,6 +78,7 @@ class AppContext:
     calendar_dir: Path | None = None  # the year files: next year's is checked in August
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     running: set[asyncio.Task[None]] = field(default_factory=set)  # ticks started by the clock
+    stopping: bool = False  # `stop` has begun: a tick it cancels ends quietly
 
 
 @dataclass
@@ -297,6 +298,12 @@ async def _run_tick(ctx: AppContext, clock: Clock) -> None:
         await tick(ctx, clock.now())
     except Exception:  # a failed tick must not stop the clock; the next one retries
         log.exception("tick failed")
+    except asyncio.CancelledError:
+        if not ctx.stopping:
+            raise
+        # `stop` gave up on it (logged there). Ending here, not raising, keeps APScheduler from
+        # logging a cancelled job as an error with a traceback: its rows are keyed, and the
+        # next start's tick does the rest.
     finally:
         if task is not None:
             ctx.running.discard(task)
@@ -369,15 +376,26 @@ def _wake(dispatcher: Any) -> None:
 
 
 async def stop(dispatcher: Any) -> None:
+    """Dispatcher shutdown: no new tick starts; a tick in flight finishes (up to
+    `STOP_GRACE_S`), then the scheduler stops.
+
+    APScheduler's own shutdown cancels the jobs still running and logs each as an error with
+    a CancelledError traceback (a stop that came in the middle of a tick, most often on a busy
+    machine): the scheduler is paused first, and shut down once nothing runs."""
     scheduler: AsyncIOScheduler | None = dispatcher.workflow_data.pop("scheduler", None)
-    if scheduler is not None and scheduler.running:
-        scheduler.shutdown(wait=False)
     ctx: AppContext | None = dispatcher.workflow_data.get("app_context")
+    if ctx is not None:
+        ctx.stopping = True
+    if scheduler is not None and scheduler.running:
+        scheduler.pause()
+        await asyncio.sleep(0)  # a tick submitted just now starts, and so is counted
     if ctx is not None and ctx.running:
-        # A tick in flight finishes (its rows are keyed: a cancelled one would be redone by
-        # the next start anyway); one stuck past the grace period is cancelled.
+        # Its rows are keyed: a cancelled tick would be redone by the next start anyway.
         _done, stuck = await asyncio.wait(set(ctx.running), timeout=STOP_GRACE_S)
         for task in stuck:
             task.cancel()
         if stuck:
             await asyncio.wait(stuck)
+            log.warning("stop: a tick still running after %.0f s was cancelled", STOP_GRACE_S)
+    if scheduler is not None and scheduler.running:
+        scheduler.shutdown(wait=False)
