@@ -46,7 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from fakegram import FakeTelegram
 from fakegram.chats import FakeUser
-from tests.processes import BotProcess
+from tests.process import BotProcess
 
 PUBLIC = "https://district.bench"
 SECRET = "bench-webhook-secret_0123456789abcdef"
@@ -215,7 +215,7 @@ async def run(args: argparse.Namespace) -> int:
                 "BOT_TOKEN": "",
                 "LOG_LEVEL": "WARNING",
             }
-            proc = await BotProcess.start(fake, "", folder, "run", env=env, name="schools")
+            proc = await BotProcess.start(fake, "", "run", cwd=folder, name="schools", **env)
             try:
                 return await measure(fake, proc, schools, args)
             finally:

@@ -21,8 +21,7 @@ import pytest
 from fakegram import FakeTelegram
 from tests.databases import backend
 from tests.harness import ADMIN_ID
-from tests.process import run_bot_async
-from tests.processes import BotProcess
+from tests.process import BotProcess, run_bot_async
 
 PUBLIC = "https://kenes.example.kz"
 SECRET = "process-webhook-secret_0123456789"
@@ -69,7 +68,7 @@ async def test_run_by_webhook_answers_refuses_a_wrong_secret_and_deletes_its_web
     port = _free_port()
     fakegram.route_webhook(PUBLIC, f"http://127.0.0.1:{port}")
     env = _webhook_env(port)
-    proc = await BotProcess.start(fakegram, db_url, tmp_path, "run", env=env)
+    proc = await BotProcess.start(fakegram, db_url, "run", cwd=tmp_path, **env)
     started.append(proc)
     await fakegram.wait_until(
         lambda: fakegram.bot().webhook_url != "" or proc.process.returncode is not None, WAIT
@@ -131,7 +130,7 @@ async def test_many_schools_in_one_process_and_sighup(
     pg_url = empty_db_url if backend() == "postgres" else None
     _schools_file(schools, ["north", "south"], pg_url)
     env = _webhook_env(port, SCHOOLS_FILE=str(schools), BOT_TOKEN="", DATABASE_URL="")
-    proc = await BotProcess.start(fakegram, "", tmp_path, "run", env=env)
+    proc = await BotProcess.start(fakegram, "", "run", cwd=tmp_path, **env)
     started.append(proc)
 
     def webhook(name: str) -> str:
