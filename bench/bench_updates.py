@@ -13,7 +13,11 @@ One `FakeTelegram` on 127.0.0.1 (rate limits off) serves three bots in the same 
   session per update, the front door looking up the account; the real routers; the dialogue
   state in the database, `bot.fsm_storage.DbStorage`)
   with a migrated SQLite database holding `--users` joined staff accounts, and the bot from
-  `create_bot` (HTML parse mode). The reminder scheduler is off: this measures update handling.
+  `create_bot` (HTML parse mode). The reminder scheduler is off: this measures update handling;
+* **kenes/wh**: the same production dispatcher by webhook instead of polling (RUN_MODE=webhook:
+  bot/serve/webhook.py, each update handled before its answer), the fake server POSTing each
+  update to it over loopback as Telegram does (up to 40 at once, one at a time per chat);
+* **echo/wh**: the bare echo bot behind the same webhook server: the transport's own cost.
 
 Each round sends the same N messages ("/help", round-robin from `--users` users of each bot)
 and measures from enqueueing the first update to the last reply received by the fake server.
@@ -53,6 +57,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aiogram import Dispatcher, Router
 from aiogram.types import Message
+from pydantic import SecretStr
 
 from bot.clock import ManualClock
 from bot.config import CALENDAR_DIR, DEFAULT_PLAN, Settings
@@ -69,6 +74,8 @@ KENES_TOKEN = "111111:KENES-BENCH"
 ECHO_TOKEN = "222222:ECHO-BENCH"
 RAW_TOKEN = "333333:RAW-BENCH"
 ECHO_SAME_TOKEN = "444444:ECHO-SAME-BENCH"
+KENES_WH_TOKEN = "555555:KENES-WEBHOOK-BENCH"
+ECHO_WH_TOKEN = "666666:ECHO-WEBHOOK-BENCH"
 TEXT = "/help"
 WAIT_S = 120.0
 
@@ -157,9 +164,9 @@ async def raw_poller(fake: FakeTelegram, token: str, stop: asyncio.Event) -> Non
         await asyncio.gather(*tasks)
 
 
-async def add_staff(pool: Any, users: list[FakeUser]) -> None:
+async def add_staff(pool: Any, users: list[FakeUser], first: int = 0) -> None:
     async with pool() as session:
-        for i, user in enumerate(users):
+        for i, user in enumerate(users, start=first):
             person = Person(key=f"bench-{i}", name=f"Мұғалім {i}", roles=["teacher"])
             session.add(person)
             await session.flush()
@@ -177,7 +184,16 @@ async def add_staff(pool: Any, users: list[FakeUser]) -> None:
 
 
 async def run(args: argparse.Namespace) -> int:
-    rounds: dict[str, list[Round]] = {"raw": [], "echo": [], "echo=": [], "kenes": []}
+    from tests.webhooks import webhook_running, webhook_server
+
+    rounds: dict[str, list[Round]] = {
+        "raw": [],
+        "echo": [],
+        "echo=": [],
+        "kenes": [],
+        "echo/wh": [],
+        "kenes/wh": [],
+    }
     with tempfile.TemporaryDirectory(prefix="kenes-bench-") as tmp:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'kenes.db'}"
         await asyncio.to_thread(upgrade_database, url)
@@ -189,8 +205,11 @@ async def run(args: argparse.Namespace) -> int:
             # fake server (in this process) parses the same HTML for both.
             echo_same = Contestant(fake, "echo=", ECHO_SAME_TOKEN, args.users)
             kenes = Contestant(fake, "kenes", KENES_TOKEN, args.users)
+            kenes_wh = Contestant(fake, "kenes/wh", KENES_WH_TOKEN, args.users)
+            echo_wh = Contestant(fake, "echo/wh", ECHO_WH_TOKEN, args.users)
             pool = create_session_pool(engine)
             await add_staff(pool, kenes.users)
+            await add_staff(pool, kenes_wh.users, first=len(kenes.users))
             settings = Settings(
                 _env_file=None,  # type: ignore[call-arg]
                 bot_token=KENES_TOKEN,
@@ -209,6 +228,18 @@ async def run(args: argparse.Namespace) -> int:
                 outbox_enabled=False,
             )
             kenes_bot = create_bot(settings)
+            wh_settings = settings.model_copy(update={"bot_token": SecretStr(KENES_WH_TOKEN)})
+            kenes_wh_dp = create_dispatcher(
+                settings=wh_settings,
+                session_pool=pool,
+                plan=load_plan(DEFAULT_PLAN),
+                calendar=load_calendar(find_calendar(CALENDAR_DIR, NOW.date())),
+                clock=ManualClock(NOW),
+                scheduler_enabled=False,
+                outbox_enabled=False,
+            )
+            kenes_wh_bot = create_bot(wh_settings)
+            echo_wh_bot = fake.make_bot(ECHO_WH_TOKEN, default=kenes_bot.default)
             # The same Bot defaults as Kenes (HTML parse mode), so both pay the server's parser.
             echo_bot = fake.make_bot(ECHO_TOKEN, default=kenes_bot.default)
             echo_same_bot = fake.make_bot(ECHO_SAME_TOKEN, default=kenes_bot.default)
@@ -226,8 +257,17 @@ async def run(args: argparse.Namespace) -> int:
                         kenes_bot,
                         allowed_updates=kenes_dp.resolve_used_update_types(),
                     ),
+                    webhook_server(fake) as server,  # one server, a path per bot
+                    webhook_running(fake, kenes_wh_dp, kenes_wh_bot, name="kenes", server=server),
+                    webhook_running(
+                        fake,
+                        echo_dispatcher(kenes_help_text()),
+                        echo_wh_bot,
+                        name="echo",
+                        server=server,
+                    ),
                 ):
-                    contestants = (raw, echo, echo_same, kenes)
+                    contestants = (raw, echo, echo_same, kenes, echo_wh, kenes_wh)
                     for c in contestants:  # warm-up: one message per user, not measured
                         await c.round(len(c.users))
                     for r in range(args.rounds):
@@ -244,6 +284,8 @@ async def run(args: argparse.Namespace) -> int:
             finally:
                 stop_raw.set()
                 await raw_task
+                for bot in (kenes_wh_bot, echo_wh_bot):  # polling closes its own bots
+                    await bot.session.close()
                 await engine.dispose()
             errors = list(fake.violations)
     report(rounds, args)
@@ -284,6 +326,10 @@ def report(rounds: dict[str, list[Round]], args: argparse.Namespace) -> None:
     print(f"  Kenes / echo, its text   = {median['kenes'] / median['echo']:.2f}")
     print(f"  echo / raw               = {median['echo'] / median['raw']:.2f}")
     print(f"  Kenes / raw              = {median['kenes'] / median['raw']:.2f}")
+    print(f"  {median['echo/wh']:8.1f}  bare echo bot by webhook (Kenes' /help text)")
+    print(f"  {median['kenes/wh']:8.1f}  Kenes by webhook (same dispatcher, bot/serve/webhook.py)")
+    print(f"\n  Kenes webhook / polling  = {median['kenes/wh'] / median['kenes']:.2f}")
+    print(f"  Kenes / echo, webhook    = {median['kenes/wh'] / median['echo/wh']:.2f}")
     print(
         "\n  The fake server runs in this process: a longer reply costs its HTML parser here,"
         "\n  not Kenes. The same-reply echo bot is the like-for-like baseline for the target."

@@ -5,7 +5,9 @@ aiosqlite's worker thread: most of Kenes' per-update cost, see bench/bench_updat
 front door asks this cache first. Correctness comes first:
 
 * Every flush that writes a `person` or `account` row, and every bulk UPDATE or DELETE of those
-  tables, in this process, clears every cache at once: access revoked in the chat ends at once.
+  tables, in this process, clears every cache of that database at once (a cache made with the
+  school's engine as `bind`; one without clears on any database's): access revoked in the chat
+  ends at once, and many schools in one process do not clear one another's.
 * Entries expire after `ttl` seconds, a backstop for writes by another process on the same
   database (the command line, a second sender).
 * Handlers get transient copies, shared by the updates that hit the cache: treat them as
@@ -21,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from db.models import Account, Person
@@ -31,9 +34,16 @@ _listening = False
 
 
 class AccessCache:
-    def __init__(self, ttl: float = 30.0, monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        ttl: float = 30.0,
+        monotonic: Callable[[], float] = time.monotonic,
+        *,
+        bind: AsyncEngine | None = None,
+    ) -> None:
         self.ttl = ttl
         self.monotonic = monotonic
+        self.bind = bind.sync_engine if bind is not None else None
         self._entries: dict[int, tuple[float, Account, Person]] = {}
         _caches.add(self)
         _listen()
@@ -59,15 +69,17 @@ class AccessCache:
         self._entries.clear()
 
 
-def _clear_all() -> None:
+def _clear_all(bind: object) -> None:
+    """Clear the caches of the database `bind` (a sync engine; None: unknown, all of them)."""
     for cache in list(_caches):
-        cache.clear()
+        if bind is None or cache.bind is None or cache.bind is bind:
+            cache.clear()
 
 
 def _after_flush(session: Session, _context: Any) -> None:
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Person | Account):
-            _clear_all()
+            _clear_all(session.bind)
             return
 
 
@@ -76,7 +88,7 @@ def _on_execute(state: ORMExecuteState) -> None:
         return
     table = getattr(state.statement, "table", None)
     if table is None or getattr(table, "name", None) in _WATCHED:
-        _clear_all()
+        _clear_all(state.session.bind)
 
 
 def _listen() -> None:

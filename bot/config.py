@@ -64,6 +64,21 @@ class Settings(BaseSettings):
     retention_years: int = Field(default=3, ge=1, le=25)
     # Developers only: log SQL statements WITH their parameters (children's names, notes).
     dev_log_sql: bool = False
+    # How updates arrive (bot/serve): "polling" (the bot asks Telegram; the default) or
+    # "webhook" (Telegram POSTs them to WEBHOOK_URL + WEBHOOK_PATH, with WEBHOOK_SECRET in a
+    # header; the bot listens on WEBHOOK_HOST:WEBHOOK_PORT behind a proxy that holds the TLS).
+    run_mode: str = "polling"
+    webhook_url: str | None = None
+    webhook_path: str = "/telegram"
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
+    # How many processes receive this bot's updates behind WEBHOOK_URL (webhook only).
+    webhook_replicas: int = Field(default=1, ge=1, le=64)
+    # Many schools in one process: a TOML file listing them (bot/serve/schools.py).
+    schools_file: Path | None = None
+    # PostgreSQL: the schema holding this school's tables (several schools in one database).
+    database_schema: str | None = None
 
     @field_validator("admin_ids", mode="before")
     @classmethod

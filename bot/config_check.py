@@ -30,7 +30,7 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -77,8 +77,17 @@ EXAMPLES: dict[str, str] = {
     "director_name": "Сейітова А.Б.",
     "templates_dir": "data/templates",
     "outbox_lease_ttl_s": "6",
+    "run_mode": "polling",
+    "webhook_url": "https://kenes.example.kz",
+    "webhook_path": "/telegram",
+    "webhook_secret": "(python -m bot webhook-secret)",
+    "webhook_host": "0.0.0.0",
+    "webhook_port": "8080",
+    "webhook_replicas": "1",
+    "schools_file": "schools.toml",
+    "database_schema": "school_12",
 }
-SECRETS = ("bot_token", "backup_key")
+SECRETS = ("bot_token", "backup_key", "webhook_secret")
 
 
 def env_name(field_name: str) -> str:
@@ -132,6 +141,7 @@ class Problem:
     example: str  # a good line for .env: "TIMEZONE=Asia/Aqtobe"
     detail: str = ""  # e.g. the plan's own error: file, place, problem
     values: Mapping[str, object] = field(default_factory=dict)
+    school: str = ""  # the school of SCHOOLS_FILE it is about (bot/serve/schools.py)
 
     def line(self) -> str:
         from bot.texts import t
@@ -144,7 +154,8 @@ class Problem:
         else:  # a file, not a setting
             value = self.setting
         detail = f": {' '.join(self.detail.split())}" if self.detail else ""
-        return f"{value} — {kk} / {ru}{detail}. Мысалы / например: {self.example}"
+        where = f"{self.school}: " if self.school else ""
+        return f"{where}{value} — {kk} / {ru}{detail}. Мысалы / например: {self.example}"
 
 
 @dataclass
@@ -156,6 +167,8 @@ class Checked:
     plan: Plan | None = None
     calendar: SchoolCalendar | None = None
     calendar_path: Path | None = None
+    # SCHOOLS_FILE's schools by name, each checked like a single school (bot/serve/schools.py)
+    schools: dict[str, Checked] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -181,15 +194,25 @@ def check_settings(
     need_token: bool = True,
     today: date | None = None,
     load_files: bool = True,
+    values: Mapping[str, Any] | None = None,
+    school: str | None = None,
 ) -> Checked:
     """Read and check every setting (see the module notes). `need_token`: an empty BOT_TOKEN is
     a problem (for `run`; not for the tools that need no Telegram). `today` picks the calendar
     when CALENDAR_PATH is empty (default: today in TIMEZONE). `load_files`: load the plan and
-    the calendar (and report their problems)."""
+    the calendar (and report their problems).
+
+    With SCHOOLS_FILE set, the environment's settings are the server's (RUN_MODE, WEBHOOK_*,
+    LOG_LEVEL...) and every school of the file is checked on its own (`values`: its table
+    over the environment; `school`: its name, in each of its problem lines), into
+    `Checked.schools`: see `bot.serve.schools`."""
+    from bot.serve.checks import PROCESS_SETTINGS, SERVE_CHECKS
+
+    values = dict(values or {})
     problems: list[Problem] = []
     bad: set[str] = set()
     try:
-        settings = Settings(_env_file=env_file)  # type: ignore[call-arg]
+        settings = Settings(_env_file=env_file, **values)  # type: ignore[call-arg]
     except UnicodeDecodeError:
         # Saved by an editor in another encoding: nothing in it can be trusted.
         unreadable = Problem(
@@ -209,21 +232,45 @@ def check_settings(
             name: Settings.model_fields[name].get_default(call_default_factory=True)
             for name in bad
         }
-        settings = Settings(_env_file=env_file, **defaults)  # type: ignore[call-arg]
-    problems += _unknown_names(env_file)
+        settings = Settings(_env_file=env_file, **{**values, **defaults})  # type: ignore[call-arg]
+    # Many schools when the file is there (without it, the settings are checked as one
+    # school's: more to tell than the missing file alone).
+    many = (
+        school is None
+        and not os.environ.get("KENES_SCHOOL")  # `--school NAME`: that school's settings
+        and settings.schools_file is not None
+        and "schools_file" not in bad
+        and settings.schools_file.expanduser().is_file()
+    )
+
+    def in_scope(name: str) -> bool:
+        """A school's own settings for a school, the server's for the server of many."""
+        if school is not None:
+            return name not in PROCESS_SETTINGS
+        return name in PROCESS_SETTINGS or not many
+
+    problems[:] = [p for p in problems if in_scope(p.setting.lower())]
+    if school is None:
+        problems += _unknown_names(env_file)
     checked = Checked(settings, problems)
-    for check in _CHECKS:
+    for check in (*_CHECKS, *SERVE_CHECKS):
         name = check.__name__.removeprefix("_check_")
-        if name in bad:
+        if name in bad or not in_scope(name):
             continue
         found = check(settings, need_token=need_token, bad=bad)
         if found is not None:
             bad.add(name)
             problems.append(found)
-    if load_files:
+    if load_files and not many:
         _load_files(checked, bad, today)
     order = {env_name(n): i for i, n in enumerate(Settings.model_fields)}
     problems.sort(key=lambda p: order.get(p.setting, len(order)))
+    if school:
+        problems[:] = [replace(p, school=school) for p in problems]
+    if many:
+        from bot.serve.schools import check_schools
+
+        check_schools(checked, env_file, today=today, need_token=need_token, load_files=load_files)
     return checked
 
 

@@ -54,8 +54,10 @@ def create_dispatcher(
     calendar: SchoolCalendar,
     clock: Clock,
     storage: BaseStorage | None = None,
+    updates_at_once: int | None = None,
     **extra: Any,
 ) -> Dispatcher:
+    from bot.access_cache import AccessCache
     from bot.fsm_storage import DbStorage
     from bot.handlers import get_routers
     from bot.lifecycle import (
@@ -88,11 +90,13 @@ def create_dispatcher(
         clock=clock,
         **extra,
     )
-    in_flight = InFlightUpdates()
+    # At most this many updates at a time (default: `UPDATES_AT_ONCE`, below the database pool).
+    in_flight = InFlightUpdates() if updates_at_once is None else InFlightUpdates(updates_at_once)
     dp["in_flight"] = in_flight
     dp.update.outer_middleware(in_flight)  # first: a stop waits for what is in flight
     dp.update.outer_middleware(DbSessionMiddleware(session_pool))
-    dp.update.outer_middleware(AccessMiddleware())
+    # The access cache of this school's database only (many schools in one process).
+    dp.update.outer_middleware(AccessMiddleware(AccessCache(bind=session_pool.kw.get("bind"))))
     dp.message.outer_middleware(CommandEndsDialogue())
     dp.include_routers(*get_routers())
     dp.startup.register(on_startup)

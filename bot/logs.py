@@ -20,6 +20,8 @@ code or library logs:
   ``/bot<token>/`` part of an API URL are replaced by ``<token>`` in every line.
 * Timestamps are ISO 8601 with the offset, in the school's time zone:
   ``2026-11-24T09:00:00.123+05:00``.
+* With many schools in one process (``SCHOOLS_FILE``), a line logged while a school's update,
+  tick or send runs begins with the school's name: ``[school-12] tick …`` (`school_context`).
 
 What the bot's own code logs is ids and counts (see the module notes of the handlers and
 services); `tests/test_logs.py` and `tests/test_privacy_process.py` check the result.
@@ -31,7 +33,9 @@ import logging
 import re
 import sys
 import traceback
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, tzinfo
 from types import TracebackType
 from typing import Any, TextIO
@@ -53,6 +57,20 @@ SQL_LOGGERS: tuple[str, ...] = ("sqlalchemy.engine",)
 NOISY: tuple[str, ...] = ("apscheduler.executors.default",)
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 HIDDEN = "(message hidden)"
+
+# The school whose work is running (many schools in one process); "" for one school.
+SCHOOL: ContextVar[str] = ContextVar("kenes_school", default="")
+
+
+@contextmanager
+def school_context(name: str) -> Iterator[None]:
+    """Log lines (and the tasks started) inside are the school `name`'s."""
+    token = SCHOOL.set(name)
+    try:
+        yield
+    finally:
+        SCHOOL.reset(token)
+
 
 _TOKEN_SHAPE = re.compile(r"\b\d{3,}:[A-Za-z0-9_-]{20,}")
 _TOKEN_IN_URL = re.compile(r"/bot[^/\s]+/")
@@ -147,6 +165,10 @@ class SafeFormatter(logging.Formatter):
         self.tz = tz
         self.secrets = tuple(s for s in secrets if s)
 
+    def add_secrets(self, secrets: Iterable[str]) -> None:
+        """More values never to show (a school's token and webhook secret, added later)."""
+        self.secrets = (*self.secrets, *(s for s in secrets if s and s not in self.secrets))
+
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         moment = datetime.fromtimestamp(record.created, self.tz)
         return moment.isoformat(timespec="milliseconds")
@@ -166,6 +188,9 @@ class SafeFormatter(logging.Formatter):
             safe.args = {k: _argument(v) for k, v in safe.args.items()}
         if isinstance(safe.msg, BaseException):
             safe.msg = describe(safe.msg)
+        school = SCHOOL.get()
+        if school:
+            safe.msg = f"[{school}] {safe.msg}"
         return redact(super().format(safe), self.secrets)
 
 
@@ -198,6 +223,14 @@ def _under(name: str, prefixes: Iterable[str]) -> bool:
 
 class KenesHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """The one handler `configure_logging` installs (told apart from a host's, e.g. pytest's)."""
+
+
+def add_secrets(secrets: Iterable[str]) -> None:
+    """Hide these values in every line of the process's handler from now on."""
+    values = list(secrets)
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, KenesHandler) and isinstance(handler.formatter, SafeFormatter):
+            handler.formatter.add_secrets(values)
 
 
 def configured() -> bool:

@@ -65,9 +65,15 @@ def run(*, receive_updates: bool = True) -> int:
 async def amain(checked: Checked, *, receive_updates: bool = True) -> int:
     from bot.core.schedule import DEFAULT_POLICY
     from bot.factory import create_bot, create_dispatcher
+    from bot.serve.checks import run_mode
     from db.engine import create_engine, create_session_pool, upgrade_database
 
     settings = checked.settings
+    webhook = receive_updates and run_mode(settings) == "webhook"
+    if webhook or settings.schools_file is not None:  # bot/serve: a webhook, many schools
+        from bot.serve.host import serve
+
+        return await serve(checked, receive_updates=receive_updates)
     assert checked.plan is not None and checked.calendar is not None
     clock = SystemClock(ZoneInfo(settings.timezone))
     policy = replace(
@@ -83,8 +89,14 @@ async def amain(checked: Checked, *, receive_updates: bool = True) -> int:
         return 1
     log.info("bot id %s, @%s", me.id, me.username)
     try:
-        await asyncio.to_thread(upgrade_database, settings.database_url)
-        engine = create_engine(settings.database_url, log_parameters=settings.dev_log_sql)
+        await asyncio.to_thread(
+            upgrade_database, settings.database_url, schema=settings.database_schema
+        )
+        engine = create_engine(
+            settings.database_url,
+            log_parameters=settings.dev_log_sql,
+            schema=settings.database_schema,
+        )
         try:
             dp = create_dispatcher(
                 settings=settings,
@@ -96,7 +108,12 @@ async def amain(checked: Checked, *, receive_updates: bool = True) -> int:
                 nightly_backup=receive_updates,
             )
             if receive_updates:
-                await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
+                from bot.serve.health import polling_heartbeat
+
+                # Telegram refuses getUpdates while a webhook (of a webhook run) is set.
+                await bot.delete_webhook(drop_pending_updates=False)
+                async with polling_heartbeat(settings, engine):
+                    await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
             else:  # python -m bot send: a stand-by sender beside `run`
                 from bot.cli.send import send_only
 

@@ -5,7 +5,10 @@
 * ``sqlite+aiosqlite:///data/kenes.db`` (the default): every new connection gets the pragmas
   in `SQLITE_PRAGMAS` (WAL, foreign keys enforced, a busy timeout, synchronous=NORMAL);
 * ``postgresql+asyncpg://user:password@host/db`` (a district's server). ``postgresql://`` and
-  ``postgres://`` mean the same: asyncpg is the one PostgreSQL driver.
+  ``postgres://`` mean the same: asyncpg is the one PostgreSQL driver. With a `schema`
+  (``DATABASE_SCHEMA``: several schools in one database) every connection's ``search_path`` is
+  that schema alone, so the same unqualified tables are the school's own; the migrations make
+  the schema if it is missing and keep their version table in it.
 
 `upgrade_database` / `downgrade_database` run Alembic programmatically over the same async
 driver (Alembic's "connection sharing with asyncio" recipe: `AsyncConnection.run_sync`), so there
@@ -20,6 +23,7 @@ Nothing here runs at import time.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -59,18 +63,38 @@ def async_url(url: str | URL) -> URL:
     return sa_url.set(drivername=f"{backend}+{driver}")
 
 
-def create_engine(url: str | URL, *, log_parameters: bool = False) -> AsyncEngine:
+def create_engine(
+    url: str | URL,
+    *,
+    log_parameters: bool = False,
+    schema: str | None = None,
+    pool_size: int | None = None,
+) -> AsyncEngine:
     """The bot's async engine. For SQLite: makes the file's directory, sets the pragmas.
 
     Statement parameters (children's names, note texts) are kept out of SQLAlchemy's errors
     and log lines (``hide_parameters``) unless `log_parameters` (the developer flag
-    ``DEV_LOG_SQL``)."""
+    ``DEV_LOG_SQL``). `schema`: PostgreSQL's search path (see the module notes). `pool_size`:
+    connections kept open (SQLAlchemy's default, 5, when None), as many more when busy: many
+    schools in one process keep few each."""
     sa_url = async_url(url)
     _ensure_sqlite_directory(sa_url)
-    engine = create_async_engine(sa_url, hide_parameters=not log_parameters)
+    options: dict[str, Any] = {}
+    if schema is not None:
+        if sa_url.get_backend_name() != "postgresql":
+            raise ValueError("a schema needs PostgreSQL")
+        options["connect_args"] = {"server_settings": {"search_path": quote_schema(schema)}}
+    if pool_size is not None:
+        options.update(pool_size=pool_size, max_overflow=pool_size)
+    engine = create_async_engine(sa_url, hide_parameters=not log_parameters, **options)
     if sa_url.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
     return engine
+
+
+def quote_schema(schema: str) -> str:
+    """The schema's name as an SQL identifier (``DATABASE_SCHEMA`` is checked to be plain)."""
+    return '"' + schema.replace('"', '""') + '"'
 
 
 def create_session_pool(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -78,7 +102,7 @@ def create_session_pool(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
 
-def create_migration_engine(url: str | URL) -> AsyncEngine:
+def create_migration_engine(url: str | URL, schema: str | None = None) -> AsyncEngine:
     """The engine Alembic runs on: the bot's engine, and on SQLite transactional DDL.
 
     pysqlite (under aiosqlite) would commit before DDL on its own; its transaction handling is
@@ -86,7 +110,7 @@ def create_migration_engine(url: str | URL) -> AsyncEngine:
     Transactional DDL (asyncio version)" in the SQLAlchemy SQLite dialect documentation).
     PostgreSQL's DDL is transactional as it is.
     """
-    engine = create_engine(url)
+    engine = create_engine(url, schema=schema)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_autocommit_driver)
         event.listen(engine.sync_engine, "begin", _emit_begin)
@@ -103,21 +127,31 @@ def alembic_config(connection: sa.Connection | None = None) -> Config:
     return config
 
 
-def upgrade_database(url: str | URL, revision: str = "head") -> None:
-    """Run ``alembic upgrade <revision>`` on the database at `url`. Sync: runs the async
-    migration to its end in a thread of its own, so it may be called from anywhere."""
-    _run_in_thread(lambda: migrate(url, lambda config: command.upgrade(config, revision)))
+def upgrade_database(url: str | URL, revision: str = "head", schema: str | None = None) -> None:
+    """Run ``alembic upgrade <revision>`` on the database at `url` (in `schema`, made if
+    missing). Sync: runs the async migration to its end in a thread of its own, so it may be
+    called from anywhere."""
+    _run_in_thread(
+        lambda: migrate(url, lambda config: command.upgrade(config, revision), schema=schema)
+    )
 
 
-def downgrade_database(url: str | URL, revision: str = "base") -> None:
+def downgrade_database(url: str | URL, revision: str = "base", schema: str | None = None) -> None:
     """Run ``alembic downgrade <revision>`` on the database at `url`."""
-    _run_in_thread(lambda: migrate(url, lambda config: command.downgrade(config, revision)))
+    _run_in_thread(
+        lambda: migrate(url, lambda config: command.downgrade(config, revision), schema=schema)
+    )
 
 
-async def migrate(url: str | URL, run: Callable[[Config], Any]) -> None:
+async def migrate(url: str | URL, run: Callable[[Config], Any], schema: str | None = None) -> None:
     """Run an Alembic command (`run(config)`) on one connection of a fresh migration engine."""
-    engine = create_migration_engine(url)
+    engine = create_migration_engine(url, schema)
     try:
+        if schema is not None:
+            async with engine.begin() as connection:
+                await connection.exec_driver_sql(
+                    f"CREATE SCHEMA IF NOT EXISTS {quote_schema(schema)}"
+                )
         async with engine.connect() as connection:
             await connection.run_sync(lambda sync: run(alembic_config(sync)))
             await connection.commit()  # Alembic commits its own transaction; this is a no-op
@@ -128,14 +162,25 @@ async def migrate(url: str | URL, run: Callable[[Config], Any]) -> None:
 # --- internals ----------------------------------------------------------------------------------
 
 
+# Alembic keeps the running migration in module globals (`alembic.context`): one at a time in
+# a process, or two schools migrating at once would run on each other's connection.
+_MIGRATING = threading.Lock()
+
+
 def _run_in_thread(make: Callable[[], Any]) -> None:
     """``asyncio.run(make())`` in a new thread: works whether or not this thread runs a loop,
-    and leaves this thread's event loop (a test runner's, the bot's) alone."""
+    and leaves this thread's event loop (a test runner's, the bot's) alone. One at a time."""
+    with _MIGRATING:
+        _run_in_new_thread(make)
+
+
+def _run_in_new_thread(make: Callable[[], Any]) -> None:
     failure: list[BaseException] = []
+    context = contextvars.copy_context()  # the caller's (its log lines' school, say)
 
     def target() -> None:
         try:
-            asyncio.run(make())
+            context.run(asyncio.run, make())
         except BaseException as exc:  # handed to the caller below
             failure.append(exc)
 

@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -30,6 +31,8 @@ from .faults import Clock, FaultInjector, RateLimits
 from .formatting import HtmlParseError, detect_bot_commands, parse_html, strip_text, utf16_len
 from .spec import ApiError, MethodSpec, Spec, UploadedFile, coerce_params, load_spec
 from .spec import missing_param_error as _missing
+from .webhook import DEFAULT_MAX_CONNECTIONS, WebhookDelivery, WebhookRequest, check_webhook
+from .webhook import origin_of as _origin_of
 
 if TYPE_CHECKING:
     from aiogram import Bot, Dispatcher
@@ -41,6 +44,7 @@ CONFLICT_POLLING = (
     "Conflict: terminated by other getUpdates request; "
     "make sure that only one bot instance is running"
 )
+CONFLICT_SET_WEBHOOK = "Conflict: terminated by setWebhook request"
 CONFLICT_WEBHOOK = (
     "Conflict: can't use getUpdates method while webhook is active; "
     "use deleteWebhook to delete the webhook first"
@@ -138,6 +142,7 @@ class Call:
 class _Poller:
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     terminated: bool = False
+    reason: str = ""  # the 409's description
 
 
 @dataclass
@@ -176,6 +181,10 @@ class BotState:
         self.poller: _Poller | None = None
         self.get_updates_calls = 0
         self.webhook_url = ""
+        self.webhook_secret: str | None = None
+        self.webhook_max_connections = DEFAULT_MAX_CONNECTIONS
+        self.last_error_date: int | None = None
+        self.last_error_message: str | None = None
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.descriptions: dict[str, str] = {}
         self.short_descriptions: dict[str, str] = {}
@@ -265,6 +274,10 @@ class FakeTelegram:
         self._runner: web.AppRunner | None = None
         self._closing = False
         self.base_url = ""
+        # Webhooks: the public https origin a bot registers -> the loopback address of its
+        # server (the TLS-terminating proxy in front of it; see fakegram.webhook).
+        self.webhook_routes: dict[str, str] = {}
+        self.webhooks = WebhookDelivery(self)
         self.default_bot = self.add_bot(
             token, username=bot_username, first_name=bot_name, privacy_mode=privacy_mode
         )
@@ -293,6 +306,7 @@ class FakeTelegram:
 
     async def stop(self) -> None:
         self._closing = True
+        await self.webhooks.close()
         for bot in self.bots.values():
             if bot.poller is not None:
                 bot.poller.wake.set()
@@ -328,6 +342,34 @@ class FakeTelegram:
         bot = BotState(token, username=username, first_name=first_name, privacy_mode=privacy_mode)
         self.bots[token] = bot
         return bot
+
+    def route_webhook(self, public_url: str, local_url: str) -> None:
+        """Requests for ``public_url``'s https origin (as a bot registers it with setWebhook)
+        go to ``local_url`` (``http://127.0.0.1:PORT``, the bot's server), as a reverse proxy
+        terminating TLS would send them. `unroute_webhook` takes it away again."""
+        origin = _origin_of(public_url)
+        if origin is None:
+            raise ValueError(f"not an https URL: {public_url!r}")
+        self.webhook_routes[origin] = local_url.rstrip("/")
+
+    def unroute_webhook(self, public_url: str) -> None:
+        origin = _origin_of(public_url)
+        if origin is not None:
+            self.webhook_routes.pop(origin, None)
+
+    def webhook_target(self, url: str) -> str | None:
+        """The loopback URL a webhook request for `url` goes to (None: no route)."""
+        origin = _origin_of(url)
+        local = self.webhook_routes.get(origin) if origin else None
+        if local is None:
+            return None
+        parts = urlsplit(url)
+        return local + (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+    @property
+    def webhook_requests(self) -> list[WebhookRequest]:
+        """Every POST of an update to a webhook, in order."""
+        return self.webhooks.requests
 
     def bot(self, token: str | None = None) -> BotState:
         return self.default_bot if token is None else self.bots[token]
@@ -738,6 +780,8 @@ class FakeTelegram:
         bot.next_update_id += 1
         if bot.poller is not None:
             bot.poller.wake.set()
+        if bot.webhook_url:
+            self.webhooks.wake(bot)
 
     def _delivered(self, chat: Chat, text: str, reply_to: FakeMessage | None) -> bool:
         group = chat.group
@@ -1047,25 +1091,47 @@ class FakeTelegram:
     async def _api_setWebhook(self, bot: BotState, p: dict[str, Any]) -> Any:
         if "url" not in p:
             raise _missing("setWebhook", "url")
-        if p["url"] and not p["url"].startswith("https://"):
-            raise ApiError.bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        if not p["url"]:  # "Use an empty string to remove webhook integration."
+            return await self._api_deleteWebhook(bot, p)
+        check_webhook(p, self.webhook_routes)
         bot.webhook_url = p["url"]
+        bot.webhook_secret = p.get("secret_token")
+        bot.webhook_max_connections = p.get("max_connections", DEFAULT_MAX_CONNECTIONS)
+        if "allowed_updates" in p:
+            bot.allowed_updates = list(p["allowed_updates"])
         if p.get("drop_pending_updates"):
             bot.updates.clear()
+        if bot.poller is not None:  # a long poll in progress ends with a conflict
+            bot.poller.terminated = True
+            bot.poller.reason = CONFLICT_SET_WEBHOOK
+            bot.poller.wake.set()
+        self.webhooks.wake(bot)
         return True
 
     async def _api_deleteWebhook(self, bot: BotState, p: dict[str, Any]) -> Any:
         bot.webhook_url = ""
+        bot.webhook_secret = None
+        bot.webhook_max_connections = DEFAULT_MAX_CONNECTIONS
+        bot.last_error_date = bot.last_error_message = None
         if p.get("drop_pending_updates"):
             bot.updates.clear()
         return True
 
     async def _api_getWebhookInfo(self, bot: BotState, p: dict[str, Any]) -> Any:
-        return {
+        info: dict[str, Any] = {
             "url": bot.webhook_url,
             "has_custom_certificate": False,
             "pending_update_count": len(bot.updates),
         }
+        if bot.webhook_url:
+            info["ip_address"] = "127.0.0.1"
+            info["max_connections"] = bot.webhook_max_connections
+            if bot.allowed_updates:
+                info["allowed_updates"] = list(bot.allowed_updates)
+            if bot.last_error_date is not None:
+                info["last_error_date"] = bot.last_error_date
+                info["last_error_message"] = bot.last_error_message
+        return info
 
     async def _api_getUpdates(self, bot: BotState, p: dict[str, Any]) -> Any:
         if bot.webhook_url:
@@ -1092,7 +1158,7 @@ class FakeTelegram:
         try:
             while True:
                 if poller.terminated:
-                    raise ApiError(409, CONFLICT_POLLING)
+                    raise ApiError(409, poller.reason or CONFLICT_POLLING)
                 if bot.updates or self._closing:
                     break
                 remaining = deadline - loop.time()

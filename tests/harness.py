@@ -59,6 +59,7 @@ class Kenes:
     bot: Bot = field(init=False)
     dp: Dispatcher = field(init=False)
     extra: dict[str, Any] = field(default_factory=dict)
+    run_mode: str = "polling"  # or "webhook": updates POSTed by the fake (tests/webhooks.py)
     retry_sleep: Sleep | None = None  # the 429 middleware's wait (bot.retry_after)
 
     def build(self) -> None:
@@ -78,6 +79,12 @@ class Kenes:
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
+        if self.run_mode == "webhook":
+            from tests.webhooks import webhook_running
+
+            async with webhook_running(self.fake, self.dp, self.bot):
+                yield
+            return
         async with self.fake.polling(self.dp, self.bot, polling_timeout=1):
             yield
 
@@ -122,11 +129,12 @@ async def kenes_app(
     clock: ManualClock,
     *,
     token: str | None = None,
+    run_mode: str = "polling",
     retry_sleep: Sleep | None = None,
     **extra: Any,
 ) -> AsyncIterator[Kenes]:
     """The bot on `db_url`; `token`: another bot of the fake server (registered if new), e.g.
-    the same school moved to a new bot."""
+    the same school moved to a new bot; `run_mode="webhook"`: updates come by webhook."""
     if token is not None and token not in fake.bots:
         fake.add_bot(token, username=f"kenes_{token.split(':')[0]}_bot")
     folders = {}
@@ -158,6 +166,7 @@ async def kenes_app(
         plan=seed_plan(),
         calendar=seed_calendar(),
         extra=extra,
+        run_mode=run_mode,
         retry_sleep=retry_sleep,
     )
     app.build()

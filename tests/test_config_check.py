@@ -38,12 +38,15 @@ def _files(tmp: Path) -> dict[str, str]:
     calendar["first_day"] = "2026-13-01"
     bad_calendar = tmp / "bad-calendar.json"
     bad_calendar.write_text(json.dumps(calendar), encoding="utf-8")
+    bad_schools = tmp / "bad-schools.toml"
+    bad_schools.write_text('[schools.a]\nbot_token = "unterminated\n', encoding="utf-8")
     return {
         "tmp": str(tmp),
         "file": str(a_file),
         "bad_plan": str(bad_plan),
         "broken_plan": str(broken_plan),
         "bad_calendar": str(bad_calendar),
+        "bad_schools": str(bad_schools),
     }
 
 
@@ -75,6 +78,15 @@ GOOD: dict[str, list[str]] = {
     "DIRECTOR_NAME": ["", "Сейітова А.Б."],
     "TEMPLATES_DIR": ["", "{tmp}"],
     "OUTBOX_LEASE_TTL_S": ["6", "1", "300"],
+    "RUN_MODE": ["polling", "Polling"],  # webhook: with its URL and secret (test_serve_config)
+    "WEBHOOK_URL": ["", "https://kenes.example.kz", "https://bot.school12.kz:8443/kenes"],
+    "WEBHOOK_PATH": ["/telegram", "/kenes/tg", "/tg_hook-1"],
+    "WEBHOOK_SECRET": ["", "Zx_4417-abcdefghijklmnop", "a" * 256],
+    "WEBHOOK_HOST": ["127.0.0.1", "0.0.0.0", "::", "kenes.internal"],
+    "WEBHOOK_PORT": ["8080", "1", "65535"],
+    "WEBHOOK_REPLICAS": ["1"],  # more: with RUN_MODE=webhook (test_serve_config)
+    "SCHOOLS_FILE": [""],  # a file: test_serve_config
+    "DATABASE_SCHEMA": [""],  # a schema: on PostgreSQL (test_serve_config)
 }
 BAD: dict[str, list[str]] = {
     "BOT_TOKEN": [
@@ -110,6 +122,20 @@ BAD: dict[str, list[str]] = {
     "DIRECTOR_NAME": ["y" * 201],
     "TEMPLATES_DIR": ["{tmp}/no-such-folder", "{file}"],
     "OUTBOX_LEASE_TTL_S": ["0", "301", "soon"],
+    "RUN_MODE": ["hook", "both"],
+    "WEBHOOK_URL": [
+        "http://kenes.example.kz",
+        "https://kenes.example.kz:8080",
+        "kenes.example.kz",
+        "https://kenes.example.kz/?token=1",
+    ],
+    "WEBHOOK_PATH": ["telegram", "/", "/healthz", "/a b", "/a//b"],
+    "WEBHOOK_SECRET": ["short", "x" * 257, "with spaces in the secret", "ünïcödé-secret-1234"],
+    "WEBHOOK_HOST": ["http://0.0.0.0", "0.0.0.0:8080", "a host"],
+    "WEBHOOK_PORT": ["70000", "0", "http"],
+    "WEBHOOK_REPLICAS": ["0", "65", "2"],  # 2 with polling: Telegram allows one poller
+    "SCHOOLS_FILE": ["{tmp}/missing.toml", "{bad_schools}"],
+    "DATABASE_SCHEMA": ["Bad Schema", "pg_catalog", "school_12"],  # on SQLite: none
 }
 
 

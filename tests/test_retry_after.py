@@ -48,9 +48,12 @@ async def test_quick_commands_all_answered_after_waiting_retry_after(
         answers = [await teacher.next_message() for _ in range(3)]
         assert all(a.text.startswith("Kenes") for a in answers)
         refused = [c for c in fakegram.calls if c.method == "sendMessage" and c.status == 429]
-        assert len(refused) == 3  # each /help answer met the limit once, then went through
-        assert flood.slept == [1.0, 1.0, 1.0]
-        assert middleware_of(kenes.bot).waits == [1.0, 1.0, 1.0]
+        # Each /help answer met the limit at least once and went through after waiting
+        # retry_after each time. Three handlers run at once, so a retry can meet the limit
+        # again when another's wait has not yet moved the flood clock (seen under load).
+        assert len(refused) >= 3
+        assert flood.slept == [1.0] * len(refused)
+        assert middleware_of(kenes.bot).waits == [1.0] * len(refused)
         await teacher.no_message()
 
 

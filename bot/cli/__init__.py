@@ -14,10 +14,14 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.cli.export import add_export_commands
     from bot.cli.plan import add_core_commands
     from bot.cli.send import add_send_command
+    from bot.cli.serve import add_serve_commands
     from bot.cli.staff import add_staff_commands
     from bot.demo import add_demo_command
 
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    parser.add_argument(
+        "--school", metavar="NAME", help="with SCHOOLS_FILE: the school a tool works on"
+    )
     sub = parser.add_subparsers(dest="command", metavar="command")
     run = sub.add_parser("run", help="run the bot (the default)")
     run.set_defaults(handler=_run)
@@ -29,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_config_commands(sub)
     add_audit_commands(sub)
     add_send_command(sub)
+    add_serve_commands(sub)
     return parser
 
 
@@ -43,6 +48,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", _run)
     _safe_logging()
+    from bot.cli.serve import select_school
+
+    refused = select_school(args.school, args.command)
+    if refused is not None:
+        return refused
     try:
         return int(handler(args) or 0)
     except KeyboardInterrupt:

@@ -43,10 +43,16 @@ def _students(args: argparse.Namespace) -> int:
     settings = settings_for_tool()
     if settings is None:
         return 1
-    return asyncio.run(_astudents(args, settings.database_url, ZoneInfo(settings.timezone)))
+    return asyncio.run(
+        _astudents(
+            args, settings.database_url, ZoneInfo(settings.timezone), settings.database_schema
+        )
+    )
 
 
-async def _astudents(args: argparse.Namespace, database_url: str, tz: ZoneInfo) -> int:
+async def _astudents(
+    args: argparse.Namespace, database_url: str, tz: ZoneInfo, schema: str | None = None
+) -> int:
     from sqlmodel import col, select
 
     from bot.services.affected import affected_students
@@ -62,8 +68,8 @@ async def _astudents(args: argparse.Namespace, database_url: str, tz: ZoneInfo) 
     if until <= since:
         print("--until must not be before --since", file=sys.stderr)
         return 1
-    await asyncio.to_thread(upgrade_database, database_url)
-    engine = create_engine(database_url)
+    await asyncio.to_thread(upgrade_database, database_url, schema=schema)
+    engine = create_engine(database_url, schema=schema)
     try:
         async with create_session_pool(engine)() as session:
             found = await affected_students(session, since, until, person_id=args.person)

@@ -56,6 +56,11 @@ def _check_config(args: argparse.Namespace) -> int:
         print(f"Plan:        {_abs(settings.plan_path)} ({items} items, {sessions} sessions)")
     if checked.calendar is not None and checked.calendar_path is not None:
         print(f"Calendar:    {_abs(checked.calendar_path)} (school year {checked.calendar.year})")
+    if checked.schools:
+        from bot.serve.schools import describe_schools
+
+        print(f"Schools:     {len(checked.schools)} in {_abs(settings.schools_file or Path())}")
+        print("\n".join(describe_schools(checked)))
     print()
     if checked.ok:
         print("OK")

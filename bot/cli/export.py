@@ -110,8 +110,9 @@ async def _aexport(args: argparse.Namespace, settings: Any) -> int:
         calendar = load_calendar(settings.calendar_path or find_calendar(CALENDAR_DIR, today))
     except (PlanError, CalendarError, ValueError) as exc:
         raise _Problem(f"cannot start: {exc}") from None
-    await asyncio.to_thread(upgrade_database, settings.database_url)
-    engine = create_engine(settings.database_url)
+    schema = settings.database_schema
+    await asyncio.to_thread(upgrade_database, settings.database_url, schema=schema)
+    engine = create_engine(settings.database_url, schema=schema)
     opts = produce.options(settings)
     try:
         async with create_session_pool(engine)() as session:

@@ -264,7 +264,7 @@ def _describe(args: argparse.Namespace) -> int:
     rolled: tuple[Any, ...] = ()
     if calendar is not None:
         plan, rolled = roll_years(plan, calendar.year)
-    overrides = asyncio.run(_overrides(settings.database_url))
+    overrides = asyncio.run(_overrides(settings.database_url, settings.database_schema))
     plan = apply_overrides(plan, overrides or PlanOverrides())
     print(f"plan in use: {path}")
     for line in describe_in_use(
@@ -278,7 +278,7 @@ def _describe(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _overrides(database_url: str) -> Any:
+async def _overrides(database_url: str, schema: str | None = None) -> Any:
     """The chat's overrides, if the database is there (describe never creates one)."""
     from sqlalchemy.exc import OperationalError
 
@@ -291,7 +291,7 @@ async def _overrides(database_url: str) -> Any:
             return None
     except BackupError:
         pass  # not SQLite: ask the server
-    engine = create_engine(database_url)
+    engine = create_engine(database_url, schema=schema)
     try:
         async with create_session_pool(engine)() as session:
             return await load_plan_overrides(session)

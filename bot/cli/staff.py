@@ -62,8 +62,9 @@ async def _ainvite(args: argparse.Namespace, settings: Settings) -> int:
         print(exc, file=sys.stderr)
         return 1
     clock = SystemClock(ZoneInfo(settings.timezone))
-    await asyncio.to_thread(upgrade_database, settings.database_url)
-    engine = create_engine(settings.database_url)
+    schema = settings.database_schema
+    await asyncio.to_thread(upgrade_database, settings.database_url, schema=schema)
+    engine = create_engine(settings.database_url, schema=schema)
     try:
         async with create_session_pool(engine)() as session:
             await staff.sync_people(session, plan)

@@ -309,13 +309,14 @@ async def _run_tick(ctx: AppContext, clock: Clock) -> None:
             ctx.running.discard(task)
 
 
-def create_scheduler(ctx: AppContext, clock: Clock) -> AsyncIOScheduler:
-    """An AsyncIOScheduler with one job: `tick` at the start of every minute, and once at once
+def create_scheduler(ctx: AppContext, clock: Clock, second: int = 0) -> AsyncIOScheduler:
+    """An AsyncIOScheduler with one job: `tick` at the start of every minute (at `second`: many
+    schools in one process tick at their own seconds, not all at once), and once at once
     (missed reminders go out at start)."""
     scheduler = AsyncIOScheduler(timezone=ctx.calendar.tz)
     scheduler.add_job(
         _run_tick,
-        CronTrigger(second=0, timezone=ctx.calendar.tz),
+        CronTrigger(second=second, timezone=ctx.calendar.tz),
         args=(ctx, clock),
         id=JOB_ID,
         coalesce=True,
@@ -342,7 +343,7 @@ async def start(dispatcher: Any, **data: Any) -> None:
     clock: Clock = data["clock"]
     dispatcher["app_context"] = ctx
     if data.get("scheduler_enabled", True):
-        scheduler = create_scheduler(ctx, clock)
+        scheduler = create_scheduler(ctx, clock, data.get("tick_second", 0))
         storage = dispatcher.fsm.storage
         if isinstance(storage, DbStorage):  # drafts of abandoned dialogues go nightly
             scheduler.add_job(

@@ -13,6 +13,7 @@ what a reminder says.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
@@ -177,9 +178,28 @@ async def load_overrides(
     return Overrides(times, places, frozenset(closed), tuple(extra))
 
 
-# Values keep the plan and calendar they were computed for: a key holds their ids, and an id
-# may be reused by a new object once the old one is gone (reassignments make new plans).
-_CACHE: dict[tuple[object, ...], tuple[Plan, SchoolCalendar, list[Occurrence]]] = {}
+# One cache per calendar (one per school: many schools in one process neither share nor evict
+# one another's entries), gone with its calendar. Values keep the plan they were computed for:
+# a key holds its id, and an id may be reused by a new object once the old one is gone
+# (reassignments make new plans).
+_Entries = dict[tuple[object, ...], tuple[Plan, list[Occurrence]]]
+_CACHE: dict[int, tuple[weakref.ref[SchoolCalendar], _Entries]] = {}
+_PER_CALENDAR = 16
+
+
+def _entries(calendar: SchoolCalendar) -> _Entries:
+    key = id(calendar)
+    found = _CACHE.get(key)
+    if found is not None and found[0]() is calendar:
+        return found[1]
+
+    def gone(ref: weakref.ref[SchoolCalendar]) -> None:
+        if key in _CACHE and _CACHE[key][0] is ref:
+            del _CACHE[key]
+
+    entries: _Entries = {}
+    _CACHE[key] = (weakref.ref(calendar, gone), entries)
+    return entries
 
 
 def occurrences_around(
@@ -194,9 +214,10 @@ def occurrences_around(
 ) -> list[Occurrence]:
     """The plan's occurrences due from `today - back` to `today + ahead`, plus the extra ones,
     sorted by due. Cached per day and overrides (a tick each minute computes once a day)."""
-    cache_key = (id(plan), id(calendar), today, back, ahead, policy, overrides.fingerprint)
-    entry = _CACHE.get(cache_key)
-    found = entry[2] if entry is not None and entry[0] is plan and entry[1] is calendar else None
+    cache = _entries(calendar)
+    cache_key = (id(plan), today, back, ahead, policy, overrides.fingerprint)
+    entry = cache.get(cache_key)
+    found = entry[1] if entry is not None and entry[0] is plan else None
     if found is None:
         start, end = today - back, today + ahead
         lo, hi = calendar.span
@@ -210,9 +231,9 @@ def occurrences_around(
         )
         found += [o for o in overrides.extra if start <= o.due.date() <= end]
         found.sort(key=lambda o: o.due)
-        if len(_CACHE) > 16:
-            _CACHE.clear()
-        _CACHE[cache_key] = (plan, calendar, found)
+        if len(cache) >= _PER_CALENDAR:
+            cache.clear()
+        cache[cache_key] = (plan, found)
     return found
 
 
