@@ -79,8 +79,11 @@ def create_dispatcher(
         from bot.services.attachments import AttachmentStore
 
         extra["attachment_store"] = AttachmentStore(attachments_folder(settings))
+    from bot.strangers import StrangerBook
+
     dp = Dispatcher(
         storage=storage or DbStorage(session_pool, clock),  # dialogues survive a restart
+        disable_fsm=True,  # registered below, after the front door: strangers never reach it
         settings=settings,
         session_pool=session_pool,
         plan=plan,
@@ -92,7 +95,10 @@ def create_dispatcher(
     dp["in_flight"] = in_flight
     dp.update.outer_middleware(in_flight)  # first: a stop waits for what is in flight
     dp.update.outer_middleware(DbSessionMiddleware(session_pool))
-    dp.update.outer_middleware(AccessMiddleware())
+    strangers = StrangerBook()
+    dp["strangers"] = strangers
+    dp.update.outer_middleware(AccessMiddleware(strangers=strangers))
+    dp.update.outer_middleware(dp.fsm)  # dialogue state (and its lock) for those let in
     dp.message.outer_middleware(CommandEndsDialogue())
     dp.include_routers(*get_routers())
     dp.startup.register(on_startup)
