@@ -206,9 +206,11 @@ class AccessMiddleware(BaseMiddleware):
         now = data["clock"].now()
         admin = user.id in settings.admin_ids
         payload = _start_payload(event)
-        if not payload and not admin and self.strangers.known(user.id, now):
-            # Known not to be staff: no lookup. A /start with an invite code always goes on
-            # (the invite is checked in the database), so a redeemed invite works at once.
+        if not admin and self.strangers.known(user.id, now):
+            # Known not to be staff: no lookup. A /start with an invite code goes on to the
+            # invite handler (the invite is checked in the database): it works at once.
+            if payload:
+                return await handler(event, data)
             return await self._refuse(event, guess, "stranger", user.id, now)
         if event.my_chat_member is not None:
             return await handler(event, data)  # blocked / unblocked: handled by its router
