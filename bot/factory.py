@@ -39,6 +39,9 @@ def create_bot(
 
     session.middleware(ProtectRequests())  # notes, cards, the register: protect_content
     session.middleware(RetryAfterMiddleware(sleep=retry_sleep))
+    from bot.response_types import KeepResponseTypes
+
+    session.middleware(KeepResponseTypes())  # pydantic builds each response class once
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,
