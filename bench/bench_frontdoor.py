@@ -5,8 +5,11 @@
 Not a test: it prints numbers (issue #16). One fake Telegram (`fakegram`, rate limits off) runs
 in this process on 127.0.0.1; two bots poll it, each a real process:
 
-* **bare**: `bench/echo_bot.py`, aiogram's echo example (answers a message with its text, a tap
-  with a bare answer), logging at INFO as aiogram's example does;
+* **bare**: `bench/echo_bot.py`, aiogram's echo example (answers a message, redraws the buttons
+  of a tapped message and answers the tap), logging at INFO as aiogram's example does. By
+  default it sends the same bytes as Kenes (Kenes' /help text for "/help", Kenes' task buttons
+  on a tap), so that the comparison is of the bots, not of the replies' sizes (the fake server
+  shares the machine); `--plain-echo` echoes the text and draws one button;
 * **kenes**: `python -m bot run` (the whole production start: settings checked, logging,
   migrations, scheduler and outbox on) with a temporary SQLite database holding `--users` staff
   accounts.
@@ -33,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import signal
 import statistics
@@ -43,6 +47,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -175,6 +180,19 @@ def environment(fake: FakeTelegram, token: str, db_url: str) -> dict[str, str]:
         PYTHONPATH=str(ROOT),
     )
     return env
+
+
+def same_replies() -> dict[str, Any]:
+    """What Kenes answers a teacher's /help and a "back" tap, for the bare bot to send too."""
+    from bot.commands import commands_for
+    from bot.texts import t
+
+    lines = [t("kk", "help_head")]
+    lines += [f"/{c.command} — {c.description}" for c in commands_for("kk", ["teacher"])]
+    return {
+        "texts": {"/help": "\n".join(lines)},
+        "buttons": task_kb("kk", OCC).model_dump(mode="json", exclude_none=True),
+    }
 
 
 def _log_file(folder: Path, name: str) -> Path:
@@ -326,10 +344,15 @@ async def run(args: argparse.Namespace) -> int:
                 kenes_cmd = [sys.executable, str(ROOT / "bench" / "profiled_bot.py"), "run"]
                 kenes_env["KENES_PROFILE_OUT"] = str(folder / "kenes.prof")
             await start(kenes, kenes_cmd, kenes_env, folder / "kenes")
+            bare_env = environment(fake, BARE_TOKEN, url)
+            if not args.plain_echo:  # the same bytes as Kenes: its /help, its task buttons
+                same = folder / "same.json"
+                same.write_text(json.dumps(same_replies(), ensure_ascii=False), encoding="utf-8")
+                bare_env["ECHO_SAME"] = str(same)
             await start(
                 bare,
                 [sys.executable, str(ROOT / "bench" / "echo_bot.py")],
-                environment(fake, BARE_TOKEN, url),
+                bare_env,
                 folder / "bare",
             )
             try:
@@ -427,6 +450,11 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=100, help="strangers, and staff, per round")
     parser.add_argument("--each", type=int, default=10, help="updates per user per batch")
     parser.add_argument("--profile", action="store_true", help="Kenes under cProfile")
+    parser.add_argument(
+        "--plain-echo",
+        action="store_true",
+        help="the bare bot echoes the text and draws one button (default: Kenes' bytes)",
+    )
     parser.add_argument("--profile-top", type=int, default=40, help="rows of the profile")
     parser.add_argument(
         "--only", action="append", choices=SCENARIOS, help="play only this (repeatable)"

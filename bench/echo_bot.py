@@ -11,10 +11,13 @@ SIGTERM / SIGINT. No database, no middlewares, no state.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import sys
 from contextlib import suppress
+from pathlib import Path
+from typing import Any
 
 from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
@@ -29,18 +32,27 @@ BUTTONS = InlineKeyboardMarkup(
 )
 
 
-def echo_dispatcher() -> Dispatcher:
+def echo_dispatcher(same: dict[str, Any] | None = None) -> Dispatcher:
+    """`same`: {"texts": {text: reply}, "buttons": markup} to send the bytes Kenes sends
+    (ECHO_SAME, a JSON file), so that both bots' replies cost the same to encode and parse."""
+    texts: dict[str, str] = (same or {}).get("texts", {})
+    buttons = (
+        InlineKeyboardMarkup.model_validate(same["buttons"])
+        if same and "buttons" in same
+        else BUTTONS
+    )
     router = Router(name="echo")
 
     @router.message()
     async def echo(message: Message) -> None:
-        await message.answer(message.text or "?")
+        text = message.text or "?"
+        await message.answer(texts.get(text, text))
 
     @router.callback_query()
     async def tap(query: CallbackQuery) -> None:
         if isinstance(query.message, Message):  # redraw the buttons, as a "back" button does
             with suppress(TelegramBadRequest):  # "message is not modified": tapped again
-                await query.message.edit_reply_markup(reply_markup=BUTTONS)
+                await query.message.edit_reply_markup(reply_markup=buttons)
         await query.answer()
 
     dp = Dispatcher()
@@ -48,7 +60,7 @@ def echo_dispatcher() -> Dispatcher:
     return dp
 
 
-async def main() -> None:
+async def main(same: dict[str, Any] | None) -> None:
     session = AiohttpSession()
     session.api = TelegramAPIServer.from_base(os.environ["TELEGRAM_API_URL"].rstrip("/"))
     bot = Bot(
@@ -56,10 +68,11 @@ async def main() -> None:
         session=session,
         default=DefaultBotProperties(parse_mode=ParseMode.HTML),  # as Kenes'
     )
-    dp = echo_dispatcher()
+    dp = echo_dispatcher(same)
     await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
 
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, stream=sys.stdout)
-    asyncio.run(main())
+    path = os.environ.get("ECHO_SAME")
+    asyncio.run(main(json.loads(Path(path).read_text(encoding="utf-8")) if path else None))

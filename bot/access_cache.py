@@ -6,8 +6,8 @@ front door asks this cache first. Correctness comes first:
 
 * Every flush that writes a `person` or `account` row, and every bulk UPDATE or DELETE of those
   tables, in this process, clears every cache at once: access revoked in the chat ends at once.
-* Entries expire after `ttl` seconds, a backstop for writes by another process on the same
-  database (the command line, a second sender).
+* Entries expire after `ttl` seconds (`TTL_S`), a backstop for writes by another process on
+  the same database (the command line, a second sender).
 * Handlers get transient copies, shared by the updates that hit the cache: treat them as
   read-only. A change to a person or an account is made on a row loaded in the handler's own
   session, and its flush clears the cache.
@@ -25,13 +25,21 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 from db.models import Account, Person
 
+# Writes in this process clear the cache at once; the lifetime only bounds how long a write by
+# another process (`python -m bot send` marking an account unreachable) goes unseen. Staff
+# write a few times in a few minutes: at 30 s most of their updates missed the cache and paid
+# a lookup and a commit (bench/bench_frontdoor.py, issue #16).
+TTL_S = 300.0
+
 _WATCHED = frozenset({Person.__tablename__, Account.__tablename__})
 _caches: weakref.WeakSet[AccessCache] = weakref.WeakSet()
 _listening = False
 
 
 class AccessCache:
-    def __init__(self, ttl: float = 30.0, monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, ttl: float = TTL_S, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
         self.ttl = ttl
         self.monotonic = monotonic
         self._entries: dict[int, tuple[float, Account, Person]] = {}
