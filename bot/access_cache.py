@@ -8,8 +8,8 @@ front door asks this cache first. Correctness comes first:
   tables, in this process, clears every cache of that database at once (a cache made with the
   school's engine as `bind`; one without clears on any database's): access revoked in the chat
   ends at once, and many schools in one process do not clear one another's.
-* Entries expire after `ttl` seconds, a backstop for writes by another process on the same
-  database (the command line, a second sender).
+* Entries expire after `ttl` seconds (`TTL_S`), a backstop for writes by another process on
+  the same database (the command line, a second sender, another webhook replica).
 * Handlers get transient copies, shared by the updates that hit the cache: treat them as
   read-only. A change to a person or an account is made on a row loaded in the handler's own
   session, and its flush clears the cache.
@@ -28,6 +28,12 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 from db.models import Account, Person
 
+# Writes in this process clear the cache at once; the lifetime only bounds how long a write by
+# another process (`python -m bot send` marking an account unreachable) goes unseen. Staff
+# write a few times in a few minutes: at 30 s most of their updates missed the cache and paid
+# a lookup and a commit (bench/bench_frontdoor.py, issue #16).
+TTL_S = 300.0
+
 _WATCHED = frozenset({Person.__tablename__, Account.__tablename__})
 _caches: weakref.WeakSet[AccessCache] = weakref.WeakSet()
 _listening = False
@@ -36,7 +42,7 @@ _listening = False
 class AccessCache:
     def __init__(
         self,
-        ttl: float = 30.0,
+        ttl: float = TTL_S,
         monotonic: Callable[[], float] = time.monotonic,
         *,
         bind: AsyncEngine | None = None,

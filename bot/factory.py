@@ -39,6 +39,9 @@ def create_bot(
 
     session.middleware(ProtectRequests())  # notes, cards, the register: protect_content
     session.middleware(RetryAfterMiddleware(sleep=retry_sleep))
+    from bot.response_types import KeepResponseTypes
+
+    session.middleware(KeepResponseTypes())  # pydantic builds each response class once
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,
@@ -81,8 +84,11 @@ def create_dispatcher(
         from bot.services.attachments import AttachmentStore
 
         extra["attachment_store"] = AttachmentStore(attachments_folder(settings))
+    from bot.strangers import StrangerBook
+
     dp = Dispatcher(
         storage=storage or DbStorage(session_pool, clock),  # dialogues survive a restart
+        disable_fsm=True,  # registered below, after the front door: strangers never reach it
         settings=settings,
         session_pool=session_pool,
         plan=plan,
@@ -95,8 +101,12 @@ def create_dispatcher(
     dp["in_flight"] = in_flight
     dp.update.outer_middleware(in_flight)  # first: a stop waits for what is in flight
     dp.update.outer_middleware(DbSessionMiddleware(session_pool))
+    strangers = StrangerBook()
+    dp["strangers"] = strangers
     # The access cache of this school's database only (many schools in one process).
-    dp.update.outer_middleware(AccessMiddleware(AccessCache(bind=session_pool.kw.get("bind"))))
+    cache = AccessCache(bind=session_pool.kw.get("bind"))
+    dp.update.outer_middleware(AccessMiddleware(cache, strangers=strangers))
+    dp.update.outer_middleware(dp.fsm)  # dialogue state (and its lock) for those let in
     dp.message.outer_middleware(CommandEndsDialogue())
     dp.include_routers(*get_routers())
     dp.startup.register(on_startup)

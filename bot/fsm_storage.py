@@ -71,7 +71,13 @@ class DbStorage(BaseStorage):
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         value = state.state if isinstance(state, State) else state
-        async with self._lock(key), self._session() as session:
+        async with self._lock(key):
+            if value is None and self._empty(key):
+                return  # nothing to clear (a /start clears the state): no write at all
+            await self._set_state(key, value)
+
+    async def _set_state(self, key: StorageKey, value: str | None) -> None:
+        async with self._session() as session:
             if value is None:
                 await session.exec(sa.delete(FsmState).where(*_is(key), _data_is_empty()))
                 await session.exec(
@@ -93,7 +99,13 @@ class DbStorage(BaseStorage):
         return state
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
-        async with self._lock(key), self._session() as session:
+        async with self._lock(key):
+            if not data and self._empty(key):
+                return  # nothing to clear: no write at all
+            await self._set_data(key, data)
+
+    async def _set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
+        async with self._session() as session:
             await self._write_data(session, key, data)
             await session.commit()
             self._remember(key, data=dict(data))
@@ -164,6 +176,10 @@ class DbStorage(BaseStorage):
                 if len(self._cached) > CACHE_SIZE:
                     self._cached.popitem(last=False)
         return entry
+
+    def _empty(self, key: StorageKey) -> bool:
+        """True if the cache knows `key` has no dialogue (no state, no data: no row)."""
+        return self.cache and self._cached.get(key) == (None, {})
 
     def _remember(self, key: StorageKey, **change: Any) -> None:
         """After a committed write: update the cached entry, if there is one (else the next

@@ -49,6 +49,10 @@ async def finish_updates(dispatcher: Dispatcher) -> None:
     in_flight = dispatcher.workflow_data.get("in_flight")
     if in_flight is not None:
         await in_flight.drain(UPDATE_GRACE_S)
+    strangers = dispatcher.workflow_data.get("strangers")
+    clock = dispatcher.workflow_data.get("clock")
+    if strangers is not None and clock is not None:
+        strangers.report(clock.now(), force=True)  # the last minute's counts, if any
 
 
 async def on_shutdown() -> None:

@@ -1,8 +1,8 @@
 """Outer middlewares: updates in flight, one database session per update, and the front door.
 
 The front door lets in only registered staff, in private chats. A stranger gets a polite
-refusal in their language and nothing else; in a group the bot says once that it works in
-private messages, and is silent there after that.
+refusal in their language once per ten minutes and nothing else (`bot.strangers`); in a group
+the bot says once that it works in private messages, and is silent there after that.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
+from datetime import datetime
 from typing import Any
 
 from aiogram import BaseMiddleware
@@ -21,10 +22,10 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.access_cache import AccessCache
-from bot.clock import Clock
 from bot.config import Settings
 from bot.permissions import Perm, can
 from bot.services import staff
+from bot.strangers import StrangerBook
 from bot.texts import normalize_language, t
 from db.models import Account, AccountState, KeyValue, Person
 
@@ -155,36 +156,69 @@ def _start_payload(update: Update) -> str | None:
 
 
 class AccessMiddleware(BaseMiddleware):
-    """Resolves `person`, `account` and `lang` for the handlers, or answers and stops."""
+    """Resolves `person`, `account` and `lang` for the handlers, or answers and stops.
 
-    def __init__(self, cache: AccessCache | None = None) -> None:
+    Staff are answered from `AccessCache`, strangers from `StrangerBook` (`bot.strangers`):
+    after the first lookup a stranger costs no database read, no dialogue state (this runs
+    before aiogram's FSM middleware, `bot.factory`) and, but once per window, no message.
+    """
+
+    def __init__(
+        self, cache: AccessCache | None = None, strangers: StrangerBook | None = None
+    ) -> None:
         self.cache = cache or AccessCache()
+        self.strangers = strangers or StrangerBook()
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
         user: User | None = data.get("event_from_user")
         chat: Chat | None = data.get("event_chat")
-        session: AsyncSession = data["session"]
-        settings: Settings = data["settings"]
-        clock: Clock = data["clock"]
         guess = normalize_language(user.language_code if user else None)
         data["lang"] = guess
         data["person"] = None
         data["account"] = None
 
         if chat is not None and chat.type != ChatType.PRIVATE:
-            return await self._group(event, chat, session, guess, data)
+            return await self._group(event, chat, data["session"], guess, data)
         if user is None or user.is_bot:
             return None
+
+        found = self.cache.get(user.id)
+        if found is None or not can(found[1].roles, Perm.USE_BOT):
+            return await self._uncached(handler, event, data, user, chat, guess)
+        account, person = found
+        data["lang"] = str(account.language)
+        data["person"] = person
+        data["account"] = account
+        return await handler(event, data)
+
+    async def _uncached(
+        self,
+        handler: Handler,
+        event: Update,
+        data: dict[str, Any],
+        user: User,
+        chat: Chat | None,
+        guess: str,
+    ) -> Any:
+        session: AsyncSession = data["session"]
+        settings: Settings = data["settings"]
+        now = data["clock"].now()
+        admin = user.id in settings.admin_ids
+        payload = _start_payload(event)
+        if not admin and self.strangers.known(user.id, now):
+            # Known not to be staff: no lookup. A /start with an invite code goes on to the
+            # invite handler (the invite is checked in the database): it works at once.
+            if payload:
+                return await handler(event, data)
+            return await self._refuse(event, guess, "stranger", user.id, now)
         if event.my_chat_member is not None:
             return await handler(event, data)  # blocked / unblocked: handled by its router
 
-        found = self.cache.get(user.id)
-        if found is None:
-            found = await staff.account_of(session, user.id)
-            if found is not None and _cacheable(*found):
-                self.cache.put(user.id, *found)
-        if found is None and user.id in settings.admin_ids:
+        found = await staff.account_of(session, user.id)
+        if found is not None and _cacheable(*found):
+            self.cache.put(user.id, *found)
+        if found is None and admin:
             found = await staff.ensure_admin(
                 session,
                 telegram_user_id=user.id,
@@ -192,7 +226,7 @@ class AccessMiddleware(BaseMiddleware):
                 full_name=user.full_name,
                 username=user.username,
                 language=guess,
-                now=clock.now(),
+                now=now,
             )
         if isinstance(session, LazySession):
             await session.release()  # the lookup is done: no connection held while answering
@@ -210,27 +244,43 @@ class AccessMiddleware(BaseMiddleware):
                 data["person"] = person
                 data["account"] = account
                 return await handler(event, data)
-            if _start_payload(event):
+            if payload:
                 return await handler(event, data)  # a fresh invite may restore access
-            return await self._refuse(event, data["lang"], "revoked_user")
+            return await self._refuse(event, data["lang"], "revoked_user", user.id, now)
 
-        if _start_payload(event):
+        self.strangers.looked_up(user.id, now)
+        if payload:
             return await handler(event, data)  # the invite handler decides
-        return await self._refuse(event, guess, "stranger")
+        return await self._refuse(event, guess, "stranger", user.id, now)
 
-    async def _refuse(self, event: Update, lang: str, key: str) -> None:
-        text = t(lang, key)
-        if event.message is not None:
-            await event.message.answer(text)
-        elif event.callback_query is not None:
-            await event.callback_query.answer(text[:200], show_alert=True)
+    async def _refuse(
+        self, event: Update, lang: str, key: str, user_id: int, now: datetime
+    ) -> None:
+        """The refusal, once per window (`bot.strangers.REFUSAL_WINDOW`); in between a button
+        gets a bare answer (Telegram wants one) and anything else nothing."""
+        message, query = event.message, event.callback_query
+        if (message is not None or query is not None) and self.strangers.may_refuse(user_id, now):
+            text = t(lang, key)
+            if message is not None:
+                await message.answer(text)
+            elif query is not None:
+                await query.answer(text[:200], show_alert=True)
+        elif query is not None:
+            self.strangers.silent(user_id, "button")
+            await query.answer()
+        else:
+            self.strangers.silent(user_id, "dropped")
+        self.strangers.report(now)
 
     async def _group(
         self, event: Update, chat: Chat, session: AsyncSession, lang: str, data: dict[str, Any]
     ) -> None:
-        """Say once per group that the bot works in private messages; then stay silent."""
+        """Say once per group that the bot works in private messages; then stay silent, and
+        read or write nothing more for that group."""
         if event.callback_query is not None:
             await event.callback_query.answer(t(lang, "group_private_only")[:200])
+            return
+        if self.strangers.group_noticed(chat.id):
             return
         message: Message | CallbackQuery | None = event.message
         joined = (
@@ -245,13 +295,16 @@ class AccessMiddleware(BaseMiddleware):
             return
         key = f"group_notice:{chat.id}"
         if await session.get(KeyValue, key) is not None:
+            self.strangers.remember_group(chat.id)
             return
         session.add(KeyValue(key=key, value="1"))
         try:
             await session.commit()
         except IntegrityError:
             await session.rollback()
+            self.strangers.remember_group(chat.id)
             return  # another update of this group got there first
+        self.strangers.remember_group(chat.id)
         bot = data["bot"]
         await bot.send_message(chat.id, t(lang, "group_private_only"))
 

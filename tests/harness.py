@@ -192,3 +192,15 @@ async def tap(user: FakeUser, label: str) -> str | None:
     """Tap an inline button and wait for the bot's answer (it comes after the new screen)."""
     await user.tap(label)
     return (await user.next_callback_answer()).text
+
+
+async def settled(kenes: Kenes, rounds: int = 20) -> None:
+    """Wait until the bot has fetched every update sent so far and finished handling them
+    (nothing in flight): after this, "the bot sent nothing" is a fact, not a timeout."""
+    state = kenes.fake.bot(kenes.settings.bot_token.get_secret_value())  # type: ignore[union-attr]
+    in_flight = kenes.dp["in_flight"]
+
+    async def done() -> bool:
+        return not state.updates and not in_flight.tasks  # every update confirmed and done
+
+    await eventually(kenes.fake, done, rounds)

@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from db.models import Account, AccountState, AuditLog, Invite
 from fakegram import FakeTelegram
-from tests.harness import Kenes, eventually, tap
+from tests.harness import Kenes, eventually, settled, tap
 
 
 async def test_stranger_is_refused_politely_in_their_language(kenes: Kenes) -> None:
@@ -20,6 +20,10 @@ async def test_stranger_is_refused_politely_in_their_language(kenes: Kenes) -> N
     reply = await ru.next_message()
     assert "только для сотрудников" in reply.text
     assert "Амангелді" not in reply.text and reply.reply_markup is None
+    await ru.command("/help")  # within ten minutes of the refusal: nothing (bot.strangers)
+    await settled(kenes)
+    assert len(ru.bot_messages) == 1
+    kenes.clock.advance(timedelta(minutes=10))
     await ru.command("/help")
     assert "только для сотрудников" in (await ru.next_message()).text
 
@@ -50,8 +54,9 @@ async def test_expired_and_made_up_links_get_clear_answers(kenes: Kenes) -> None
     await user.command("/start", token)
     assert "мерзімі өтіп кеткен" in (await user.next_message()).text
     for junk in ["hello", "i_" + "A" * 30, "<script>", "x" * 64]:
-        await user.command("/start", junk)
-        assert "жарамсыз" in (await user.next_message()).text
+        other = kenes.fake.user(language_code="kk")  # one answer per stranger per 10 minutes
+        await other.command("/start", junk)
+        assert "жарамсыз" in (await other.next_message()).text
     async with kenes.pool() as session:
         assert (await session.exec(select(Account))).all() == []
 

@@ -15,6 +15,7 @@ from bot.escape import quote
 from bot.filters import PrivateChat
 from bot.services import staff
 from bot.services.staff import RedeemStatus
+from bot.strangers import StrangerBook
 from bot.texts import normalize_language, role_name, t
 from db.models import Account, AccountState, Person
 
@@ -47,6 +48,7 @@ async def start_with_payload(
     state: FSMContext,
     lang: str,
     person: Person | None,
+    strangers: StrangerBook,
 ) -> None:
     assert message.from_user is not None
     await state.clear()
@@ -79,6 +81,11 @@ async def start_with_payload(
         return
     if person is not None and result.status is RedeemStatus.INVALID:
         await message.answer(t(lang, "welcome_back", name=quote(person.name)))
+        return
+    if person is None and not strangers.may_refuse(message.from_user.id, clock.now()):
+        # One answer per stranger per window (`bot.strangers`): a flood of made-up links
+        # sends nothing more.
+        strangers.silent(message.from_user.id, "dropped")
         return
     await message.answer(t(lang, REFUSALS[result.status]))
 
