@@ -33,6 +33,9 @@ from db.models import Account, Person
 # write a few times in a few minutes: at 30 s most of their updates missed the cache and paid
 # a lookup and a commit (bench/bench_frontdoor.py, issue #16).
 TTL_S = 300.0
+# Several webhook replicas on one database: a revocation handled by one reaches the others'
+# caches only when their entries expire.
+REPLICA_TTL_S = 15.0
 
 _WATCHED = frozenset({Person.__tablename__, Account.__tablename__})
 _caches: weakref.WeakSet[AccessCache] = weakref.WeakSet()

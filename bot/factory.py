@@ -58,9 +58,10 @@ def create_dispatcher(
     clock: Clock,
     storage: BaseStorage | None = None,
     updates_at_once: int | None = None,
+    replicas: int | None = None,
     **extra: Any,
 ) -> Dispatcher:
-    from bot.access_cache import AccessCache
+    from bot.access_cache import REPLICA_TTL_S, TTL_S, AccessCache
     from bot.fsm_storage import DbStorage
     from bot.handlers import get_routers
     from bot.lifecycle import (
@@ -84,7 +85,7 @@ def create_dispatcher(
         from bot.services.attachments import AttachmentStore
 
         extra["attachment_store"] = AttachmentStore(attachments_folder(settings))
-    from bot.strangers import StrangerBook
+    from bot.strangers import REPLICA_LOOKUP_TTL, StrangerBook
 
     dp = Dispatcher(
         storage=storage or DbStorage(session_pool, clock),  # dialogues survive a restart
@@ -101,10 +102,13 @@ def create_dispatcher(
     dp["in_flight"] = in_flight
     dp.update.outer_middleware(in_flight)  # first: a stop waits for what is in flight
     dp.update.outer_middleware(DbSessionMiddleware(session_pool))
-    strangers = StrangerBook()
+    # Several replicas on one database see one another's writes only when an entry expires.
+    shared = (settings.webhook_replicas if replicas is None else replicas) > 1
+    strangers = StrangerBook(lookup_ttl=REPLICA_LOOKUP_TTL) if shared else StrangerBook()
     dp["strangers"] = strangers
     # The access cache of this school's database only (many schools in one process).
-    cache = AccessCache(bind=session_pool.kw.get("bind"))
+    bind = session_pool.kw.get("bind")
+    cache = AccessCache(REPLICA_TTL_S if shared else TTL_S, bind=bind)
     dp.update.outer_middleware(AccessMiddleware(cache, strangers=strangers))
     dp.update.outer_middleware(dp.fsm)  # dialogue state (and its lock) for those let in
     dp.message.outer_middleware(CommandEndsDialogue())

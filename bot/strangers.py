@@ -46,6 +46,9 @@ LOOKUP_TTL: Final = timedelta(minutes=10)  # "not staff" is looked up again afte
 REFUSAL_WINDOW: Final = timedelta(minutes=10)  # one refusal per user per window
 METRIC_EVERY: Final = timedelta(minutes=1)  # at most one metric line per this
 METRIC_TOP: Final = 3  # the busiest user ids named in the metric line
+# With several webhook replicas an invite redeemed on one is not seen by another's book: there
+# a "not staff" lookup is trusted only this long (a flood still costs one read per this).
+REPLICA_LOOKUP_TTL: Final = timedelta(seconds=15)
 
 _books: weakref.WeakSet[StrangerBook] = weakref.WeakSet()
 _listening = False
@@ -60,8 +63,9 @@ class _Stranger:
 class StrangerBook:
     """See the module docstring. One per dispatcher (`dp["strangers"]`)."""
 
-    def __init__(self, size: int = REMEMBERED) -> None:
+    def __init__(self, size: int = REMEMBERED, lookup_ttl: timedelta = LOOKUP_TTL) -> None:
         self.size = size
+        self.lookup_ttl = lookup_ttl
         self._strangers: OrderedDict[int, _Stranger] = OrderedDict()
         self._groups: OrderedDict[int, None] = OrderedDict()
         self._counts: Counter[str] = Counter()
@@ -73,11 +77,11 @@ class StrangerBook:
     # --- who is not staff ------------------------------------------------------------------
 
     def known(self, user_id: int, now: datetime) -> bool:
-        """True if a lookup found no account for `user_id` less than `LOOKUP_TTL` ago."""
+        """True if a lookup found no account for `user_id` less than `lookup_ttl` ago."""
         entry = self._strangers.get(user_id)
         if entry is None or entry.checked_at is None:
             return False
-        if now - entry.checked_at >= LOOKUP_TTL:
+        if now - entry.checked_at >= self.lookup_ttl:
             entry.checked_at = None
             return False
         self._strangers.move_to_end(user_id)

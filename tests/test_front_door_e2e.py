@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 
 from bot.services import staff
-from bot.strangers import REFUSAL_WINDOW, StrangerBook
+from bot.strangers import REFUSAL_WINDOW, REPLICA_LOOKUP_TTL, StrangerBook
 from db.models import Account, Language, Person
-from tests.harness import ADMIN_ID, Kenes, settled
+from tests.harness import ADMIN_ID, Kenes, kenes_app, settled
 
 REFUSAL_KK = "әкімшісінен"  # a piece of the Kazakh refusal
 
@@ -207,3 +207,43 @@ def test_the_book_is_bounded() -> None:
         book.remember_group(-uid)
     assert [uid for uid in range(10) if book.known(uid, now)] == [7, 8, 9]
     assert [uid for uid in range(10) if book.group_noticed(-uid)] == [7, 8, 9]
+
+
+async def test_with_replicas_an_account_written_by_another_is_seen_within_seconds(
+    fakegram: Any, db_url: str, clock: Any
+) -> None:
+    """Several webhook replicas on one database: an invite redeemed on another replica writes
+    the account there, and this replica's book does not hear of it; it trusts a "not staff"
+    lookup only `REPLICA_LOOKUP_TTL`, not ten minutes."""
+    async with kenes_app(fakegram, db_url, clock, replicas=2) as kenes:
+        user = kenes.fake.user(first_name="Сания", language_code="kk")
+        await user.command("/start")
+        assert REFUSAL_KK in (await user.next_message()).text
+        now = kenes.clock.now()
+        person = Person(key="p-other", name="Басқа", roles=["teacher"], created_at=now)
+        async with kenes.engine.begin() as conn:  # Core, as another process: no Session hooks
+            person_id = (
+                await conn.execute(
+                    sa.insert(Person.__table__)  # type: ignore[arg-type]
+                    .values(**person.model_dump(exclude={"id"}))
+                    .returning(Person.__table__.c.id)  # type: ignore[attr-defined]
+                )
+            ).scalar_one()
+            account = Account(
+                person_id=person_id,
+                telegram_user_id=user.id,
+                chat_id=user.id,
+                language=Language.KK,
+                joined_at=now,
+            )
+            await conn.execute(
+                sa.insert(Account.__table__).values(  # type: ignore[arg-type]
+                    **account.model_dump(exclude={"id"})
+                )
+            )
+        await user.command("/help")  # still trusted as a stranger: nothing
+        await settled(kenes)
+        assert len(user.bot_messages) == 1
+        kenes.clock.advance(REPLICA_LOOKUP_TTL)
+        await user.command("/help")
+        assert "/tasks" in (await user.next_message()).text

@@ -179,6 +179,7 @@ class School:
                 storage=storage,
                 reminder_policy=self._policy(),
                 updates_at_once=self.options.updates_at_once(),
+                replicas=self.options.replicas,
                 **extra,
             )
         return None
