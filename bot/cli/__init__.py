@@ -11,6 +11,7 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.backup import add_backup_commands
     from bot.cli.export import add_export_commands
     from bot.cli.plan import add_core_commands
+    from bot.cli.simulate import add_simulate_command
     from bot.cli.staff import add_staff_commands
     from bot.demo import add_demo_command
 
@@ -23,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_demo_command(sub)
     add_backup_commands(sub)
     add_export_commands(sub)
+    add_simulate_command(sub)
     return parser
 
 
