@@ -176,3 +176,62 @@ class DocCb(CallbackData, prefix="d1"):
 
     action: DocAction
     arg: str = ""
+
+
+class MomentAction(StrEnum):
+    ALL = "a"  # mark every item of the message done
+    OPEN = "o"  # occ: show one item's card in the message, with Back
+    BACK = "b"  # back from an item's card to the whole message
+
+
+class MomentCb(CallbackData, prefix="b1"):
+    """A button on a message that carries several items (one message per moment). The items
+    are found by the message (`message_item`), so the data stays short."""
+
+    action: MomentAction
+    occ: str = ""
+
+
+class CheckinAction(StrEnum):
+    YES = "y"  # done every day of the week
+    MISSED = "m"  # pick the missed days
+    TOGGLE = "t"  # mask: the missed days after this tap
+    SAVE = "s"  # mask: the missed days
+    BACK = "b"
+
+
+class CheckinCb(CallbackData, prefix="w1"):
+    """A routine duty's weekly check-in: `ref` ("1.8"), `week` ("2026W48"); `mask` has bit i
+    set for a missed day of weekday i (0: Monday)."""
+
+    action: CheckinAction
+    ref: str
+    week: str
+    mask: int = 0
+
+
+class ListAction(StrEnum):
+    PAGE = "p"
+    OPEN = "o"  # occ: the item's card, with Back to this page
+    BACK = "b"
+
+
+class ListCb(CallbackData, prefix="t1"):
+    """/tasks (today=0) and /today (today=1): one message, paged."""
+
+    action: ListAction
+    page: int = 0
+    today: int = 0
+    occ: str = ""
+
+
+class ReplyAction(StrEnum):
+    UNDO = "u"  # msg: take back the "done" a worded reply to that message recorded
+    PICK = "p"  # occ: the item a reply to a message with several items is about
+    DONE = "d"  # occ: mark done (offered after evidence came in)
+
+
+class ReplyCb(CallbackData, prefix="r1"):
+    action: ReplyAction
+    occ: str = ""
+    msg: int = 0

@@ -257,7 +257,9 @@ async def _run(
                     .values(state=ReminderState.SENT, sent_at=at, telegram_message_id=message_id)
                 )
                 pid = row.person_id or 0
-                items, taps = carried(row.reply_markup)
+                row.telegram_message_id = message_id
+                items = await carried_items(session, row) if row.reply_markup else ()
+                taps = taps_of(row.reply_markup)
                 delivered.append(
                     Delivered(pid, at, _length(row.text), row.kind, row.late, taps, items)
                 )
@@ -317,10 +319,7 @@ def _clock_times(
         found.update(r.at.astimezone(calendar.tz).time() for r in occ.reminders)
         if occ.kind == "session":
             found.add((occ.due + config.record_after).astimezone(calendar.tz).time())
-    for name in ("checkin_time",):  # routine check-ins, where the policy has them
-        extra = getattr(policy, name, None)
-        if isinstance(extra, time):
-            found.add(extra)
+    found.add(config.checkin_time)
     return sorted(t for t in found if policy.quiet_end <= t < policy.quiet_start)
 
 
@@ -433,23 +432,37 @@ def _due_before(key: str, joined: datetime, calendar: SchoolCalendar) -> bool:
     return day < joined.astimezone(calendar.tz).date()
 
 
-def carried(markup: str | None) -> tuple[tuple[str, ...], int]:
-    """The occurrence keys a message's buttons mark done, and the taps that takes."""
+def taps_of(markup: str | None) -> int:
+    """Taps to mark everything a message carries done: one for "Done all", else one per
+    Done (a task's ✅, a check-in's "Yes")."""
     import json
 
-    from bot.callbacks import TaskAction, TaskCb
+    from bot.callbacks import CheckinAction, CheckinCb, MomentAction, MomentCb, TaskAction, TaskCb
 
     if not markup:
-        return (), 0
-    keys: list[str] = []
+        return 0
+    done_all = MomentCb(action=MomentAction.ALL).pack()
+    taps = 0
     for row in json.loads(markup).get("inline_keyboard", []):
         for button in row:
             data = button.get("callback_data") or ""
+            if data == done_all:
+                return 1
             if data.startswith(TaskCb.__prefix__ + ":"):
-                cb = TaskCb.unpack(data)
-                if cb.action is TaskAction.DONE and cb.occ not in keys:
-                    keys.append(cb.occ)
-    return tuple(keys), len(keys)
+                taps += TaskCb.unpack(data).action is TaskAction.DONE
+            elif data.startswith(CheckinCb.__prefix__ + ":"):
+                taps += CheckinCb.unpack(data).action is CheckinAction.YES
+    return taps
+
+
+async def carried_items(session: AsyncSession, row: Reminder) -> tuple[str, ...]:
+    """The occurrence keys a sent message carries (what "Done all" or a reply marks)."""
+    from bot.services.messages import carried_by
+
+    if row.telegram_message_id is None:
+        return ()
+    found = await carried_by(session, row.chat_id, row.telegram_message_id)
+    return tuple(dict.fromkeys(k for k, _ in found.items)) if found is not None else ()
 
 
 async def answer(
@@ -458,22 +471,11 @@ async def answer(
     calendar: SchoolCalendar,
     due: Sequence[tuple[datetime, int, tuple[str, ...], str]],
 ) -> None:
-    """People tap Done on everything their messages carry (what the buttons record)."""
-    from bot.services import tasks
-    from bot.services.assignments import effective_plan
-    from db.models import ReportStatus
+    """People mark everything their messages carry done, as "Done all" (or each Done) does
+    (`bot.services.messages.mark_done`)."""
+    from bot.services.messages import mark_done
 
     async with pool() as session:
-        current = await effective_plan(session, plan)
-        overrides = await tasks.load_overrides(session, calendar)
+        people = {p.id: p for p in (await session.exec(select(Person))).all()}
         for now, person_id, items, _markup in due:
-            today = now.astimezone(calendar.tz).date()
-            for key in items:
-                occ = tasks.find_occurrence(current, calendar, overrides, key, today)
-                if occ is None or occ.kind != "task":
-                    continue
-                row = await tasks.ensure_occurrence(session, occ, calendar.year)
-                await tasks.record(
-                    session, occurrence=row, person_id=person_id, status=ReportStatus.DONE,
-                    now=now, idempotency_key=f"done|{key}|{person_id}",
-                )  # fmt: skip
+            await mark_done(session, plan, calendar, people[person_id], items, now)

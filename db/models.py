@@ -159,6 +159,7 @@ class ReportStatus(StrEnum):
     SNOOZED = "snoozed"
     CANT = "cant"
     COMMENT = "comment"
+    UNDONE = "undone"  # a "done" taken back (Undo): open again, reminded again
 
 
 class ReminderState(StrEnum):
@@ -168,6 +169,7 @@ class ReminderState(StrEnum):
     FAILED = "failed"
     UNREACHABLE = "unreachable"
     CANCELLED = "cancelled"
+    MERGED = "merged"  # planned, and sent as a part of another row's message (`message_item`)
 
 
 class RegisterStatus(StrEnum):
@@ -326,7 +328,11 @@ class Reminder(SQLModel, table=True):
     """
 
     __tablename__ = "reminder"
-    __table_args__ = (sa.Index("ix_reminder_state_next_attempt_at", "state", "next_attempt_at"),)
+    __table_args__ = (
+        sa.Index("ix_reminder_state_next_attempt_at", "state", "next_attempt_at"),
+        # A reply or a tap on a sent message finds its row (`message_item`).
+        sa.Index("ix_reminder_chat_id_telegram_message_id", "chat_id", "telegram_message_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     dedup_key: str = Field(unique=True)
@@ -345,6 +351,48 @@ class Reminder(SQLModel, table=True):
     late: bool = False  # sent after its moment had passed (the bot was down)
     last_error: str | None = Field(default=None, sa_type=sa.Text)
     created_at: datetime = created_at_field()
+
+
+class MessageItem(SQLModel, table=True):
+    """Which plan items a message carries: the outbox row that sends it (`reminder_id`), and
+    for each item, in the order shown, its occurrence key and the row that planned it.
+
+    One message per moment: everything due for a person at one tick goes out as one row; the
+    parts are kept as rows of their own in state ``merged`` (their dedup keys stay planned
+    once), linked here by `part_id`. A reply to the message, a "Done all" or an "open item"
+    button finds the items through the row's `telegram_message_id`.
+    """
+
+    __tablename__ = "message_item"
+    __table_args__ = (sa.UniqueConstraint("reminder_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    reminder_id: int = fk_field("reminder", ondelete="CASCADE", index=False)  # UNIQUE covers
+    position: int
+    occurrence_key: str
+    kind: str  # the part's kind: "daily", "overdue", "checkin", "set_date", ...
+    part_id: int | None = fk_field("reminder", ondelete="SET NULL", nullable=True, index=False)
+
+
+class Evidence(SQLModel, table=True):
+    """A photo, a document or a voice message a person sent as a reply to a reminder: evidence
+    of a plan item's work. Kept as Telegram's file id for now (`bot.services.evidence`)."""
+
+    __tablename__ = "evidence"
+    __table_args__ = (sa.Index("ix_evidence_occurrence_key", "occurrence_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    occurrence_key: str
+    person_id: int = fk_field("person", ondelete="RESTRICT")
+    kind: str  # "photo", "document", "voice"
+    file_id: str
+    file_unique_id: str
+    file_name: str | None = None
+    mime_type: str | None = None
+    size: int | None = None
+    caption: str | None = Field(default=None, sa_type=sa.Text)
+    telegram_message_id: int | None = None  # the user's message that carried it
+    at: datetime = created_at_field()
 
 
 # --- council sessions ---------------------------------------------------------------------------

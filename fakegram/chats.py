@@ -99,6 +99,8 @@ class FakeMessage:
         reply_markup: dict[str, Any] | None = None,
         reply_to: FakeMessage | None = None,
         author: FakeUser | None = None,
+        photo: StoredFile | None = None,
+        voice: StoredFile | None = None,
     ) -> None:
         self.chat = chat
         self.message_id = message_id
@@ -110,6 +112,8 @@ class FakeMessage:
         self.caption = caption
         self.caption_entities = caption_entities or []
         self.document = document
+        self.photo = photo  # a user's photo (one size)
+        self.voice = voice  # a user's voice message
         self.reply_markup = reply_markup
         self.reply_to = reply_to
         self.author = author
@@ -170,6 +174,15 @@ class FakeMessage:
                 data["entities"] = copy.deepcopy(self.entities)
         if self.document is not None:
             data["document"] = self.document.document_json()
+        if self.photo is not None:
+            size = {**self.photo.document_json(), "width": 1280, "height": 960}
+            size.pop("file_name", None)
+            size.pop("mime_type", None)
+            data["photo"] = [size]
+        if self.voice is not None:
+            voice = {**self.voice.document_json(), "duration": 3}
+            voice.pop("file_name", None)
+            data["voice"] = voice
         if self.caption is not None:
             data["caption"] = self.caption
             if self.caption_entities:
@@ -187,6 +200,10 @@ class FakeMessage:
         if self.document is not None:
             size = f", {self.document.size} bytes" if self.document.size is not None else ""
             parts.append(f"📎 {self.document.filename or self.document.file_id}{size}")
+            if self.caption:
+                parts.append(self.caption)
+        elif self.photo is not None or self.voice is not None:
+            parts.append("🖼 (photo)" if self.photo is not None else "🎙 (voice message)")
             if self.caption:
                 parts.append(self.caption)
         elif self.text is not None:
@@ -428,10 +445,34 @@ class FakeUser(_Participant):
         return self.fake.user_message(self, self.chat, text, reply_to=reply_to)
 
     async def send_document(
-        self, filename: str, content: bytes, *, caption: str | None = None
+        self,
+        filename: str,
+        content: bytes,
+        *,
+        caption: str | None = None,
+        reply_to: FakeMessage | None = None,
     ) -> FakeMessage:
         """Send a file (as a document, with an optional caption) to the bot in the private chat."""
-        return self.fake.user_document(self, self.chat, filename, content, caption=caption)
+        return self.fake.user_document(
+            self, self.chat, filename, content, caption=caption, reply_to=reply_to
+        )
+
+    async def send_photo(
+        self, content: bytes, *, caption: str | None = None, reply_to: FakeMessage | None = None
+    ) -> FakeMessage:
+        """Send a photo (with an optional caption, maybe as a reply) in the private chat."""
+        return self.fake.user_document(
+            self, self.chat, "photo.jpg", content, caption=caption, reply_to=reply_to,
+            kind="photo",
+        )  # fmt: skip
+
+    async def send_voice(
+        self, content: bytes, *, reply_to: FakeMessage | None = None
+    ) -> FakeMessage:
+        """Send a voice message (maybe as a reply) in the private chat."""
+        return self.fake.user_document(
+            self, self.chat, "voice.ogg", content, reply_to=reply_to, kind="voice"
+        )
 
     async def command(self, command: str, payload: str | None = None) -> FakeMessage:
         """Send ``/command [payload]`` (e.g. a deep link ``/start payload``)."""

@@ -589,8 +589,11 @@ class FakeTelegram:
         content: bytes,
         *,
         caption: str | None = None,
+        reply_to: FakeMessage | None = None,
+        kind: Literal["document", "photo", "voice"] = "document",
     ) -> FakeMessage:
-        """The user sends a file (a document, with an optional caption) to the bot."""
+        """The user sends a file (a document, a photo or a voice message, with an optional
+        caption, maybe as a reply) to the bot."""
         if not content:
             raise ValueError("Telegram clients cannot send an empty file")
         if not chat.is_group:
@@ -599,16 +602,21 @@ class FakeTelegram:
             user.started = True
         stored = self._store_file(UploadedFile("document", filename, content))
         self.files[stored.file_id] = stored
+        if kind == "voice":
+            stored.mime_type = "audio/ogg"
         message = chat.add_message(
             sender=user.to_json(),
             from_bot=False,
             date=self.now(),
             caption=caption,
-            document=stored,
+            document=stored if kind == "document" else None,
+            photo=stored if kind == "photo" else None,
+            voice=stored if kind == "voice" else None,
+            reply_to=reply_to,
             author=user,
         )
         self._log(chat, "user", f"👤 {user.name}: {message.render()}")
-        if self._delivered(chat, caption or "", None):
+        if self._delivered(chat, caption or "", reply_to):
             self._enqueue(chat.bot, "message", message.to_json())
         self._notify()
         return message

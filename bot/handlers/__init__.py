@@ -12,8 +12,10 @@ def get_routers() -> list[Router]:
         common,
         documents,
         fallback,
+        inbox,
         incidents,
         plan_admin,
+        replies,
         sessions,
         start,
         status,
@@ -28,6 +30,8 @@ def get_routers() -> list[Router]:
         admin.router_factory(),
         assign.router_factory(),
         tasks.router_factory(),
+        inbox.router_factory(),  # one message per moment, the weekly check-in
+        replies.router_factory(),  # a reply to a reminder: done, a comment, evidence
         incidents.router_factory(),
         students.router_factory(),
         sessions.router_factory(),

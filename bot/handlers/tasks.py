@@ -20,15 +20,15 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.callbacks import TaskAction, TaskCb
+from bot.callbacks import CheckinCb, TaskAction, TaskCb
 from bot.clock import Clock
 from bot.core.calendar import SchoolCalendar
 from bot.core.plan import Plan
 from bot.core.schedule import Occurrence
 from bot.escape import quote
 from bot.filters import Inline, PrivateChat
-from bot.keyboards import task_kb, task_snooze_kb, without_occurrence
-from bot.scheduler.planner import Roster
+from bot.keyboards import keep_nav, task_kb, task_snooze_kb, without_occurrence
+from bot.scheduler.planner import ReportView, Roster
 from bot.screens import edit, edit_markup
 from bot.services import tasks
 from bot.services.assignments import effective_plan
@@ -70,7 +70,7 @@ def router_factory() -> Router:
 class Found:
     occ: Occurrence
     roster: Roster
-    reports: dict[tuple[str, int], tasks.ReportView]
+    reports: dict[tuple[str, int], ReportView]
 
 
 async def _find(
@@ -105,7 +105,7 @@ def _view(
     lang: str, found: Found, person: Person, report: Report | None, comment: str | None = None
 ) -> tuple[str, InlineKeyboardMarkup]:
     if report is not None:
-        found.reports[(found.occ.key, report.person_id)] = tasks.ReportView(
+        found.reports[(found.occ.key, report.person_id)] = ReportView(
             report.status, report.snoozed_until
         )
     assert person.id is not None
@@ -156,21 +156,22 @@ async def done(
         person_id=person.id,
         status=ReportStatus.DONE,
         now=now,
-        idempotency_key=f"done|{found.occ.key}|{person.id}",
+        idempotency_key=await tasks.done_key(session, row, person.id),
     )
-    if _lists_several(query.message):  # a council decisions' message: only this one's buttons go
+    if _lists_several(query.message):  # several items' rows: only this one's buttons go
         markup = query.message.reply_markup  # type: ignore[union-attr]
         assert markup is not None
-        await edit_markup(query.message, without_occurrence(markup, found.occ.key))
+        if recorded.new:  # a repeated tap: the first one took the row away
+            await edit_markup(query.message, without_occurrence(markup, found.occ.key))
     else:
-        await _edit(
-            query.message, *_view(lang, found, person, recorded.report), changed=recorded.new
-        )
+        text, markup = _view(lang, found, person, recorded.report)
+        await _edit(query.message, text, _nav(query, markup), changed=recorded.new)
     await query.answer(t(lang, "task_saved" if recorded.new else "task_already_done"))
 
 
 def _lists_several(message: object) -> bool:
-    """A message with the buttons of more than one task (the owner's decisions of a session)."""
+    """A message with the buttons of more than one item (one message per moment, or the
+    owner's decisions of a session): a tap answers one row, the others stay."""
     markup = getattr(message, "reply_markup", None)
     if markup is None:
         return False
@@ -178,6 +179,8 @@ def _lists_several(message: object) -> bool:
     for row in markup.inline_keyboard:
         for button in row:
             data = button.callback_data or ""
+            if data.startswith(("b1:a", "b1:o", CheckinCb.__prefix__ + ":")):
+                return True  # "Done all", "open item", a check-in: a message of several
             if data.startswith(TaskCb.__prefix__ + ":"):
                 try:
                     keys.add(TaskCb.unpack(data).occ)
@@ -194,13 +197,20 @@ async def snooze_menu(
     if isinstance(found, str):
         await query.answer(t(lang, found), show_alert=True)
         return
-    await edit_markup(query.message, task_snooze_kb(lang, callback_data.occ))
+    await edit_markup(query.message, _nav(query, task_snooze_kb(lang, callback_data.occ)))
     await query.answer()
 
 
 async def back(query: CallbackQuery, callback_data: TaskCb, lang: str) -> None:
-    await edit_markup(query.message, task_kb(lang, callback_data.occ))
+    await edit_markup(query.message, _nav(query, task_kb(lang, callback_data.occ)))
     await query.answer()
+
+
+def _nav(query: CallbackQuery, markup: InlineKeyboardMarkup) -> InlineKeyboardMarkup:
+    """`markup` with the tapped message's way back (to its message of several items, or to
+    /tasks) kept."""
+    old = getattr(query.message, "reply_markup", None)
+    return keep_nav(old, markup) or markup
 
 
 async def snooze(
@@ -236,7 +246,8 @@ async def snooze(
         idempotency_key=f"snooze|{found.occ.key}|{person.id}|{choice}|{message_id}",
         snoozed_until=until,
     )
-    await _edit(query.message, *_view(lang, found, person, recorded.report), changed=recorded.new)
+    text, markup = _view(lang, found, person, recorded.report)
+    await _edit(query.message, text, _nav(query, markup), changed=recorded.new)
     await query.answer(t(lang, "task_saved" if recorded.new else "task_already"))
 
 
@@ -258,10 +269,12 @@ async def ask_text(
     cant = callback_data.action is TaskAction.CANT
     await state.set_state(TaskForm.cant if cant else TaskForm.comment)
     message = query.message
+    nav = keep_nav(getattr(message, "reply_markup", None), None)
     await state.update_data(
         occ=found.occ.key,
         chat=message.chat.id if message is not None else None,
         message=message.message_id if message is not None else None,
+        nav=nav.model_dump_json(exclude_none=True) if nav is not None else None,
     )
     await query.answer()
     if message is not None:
@@ -315,6 +328,9 @@ async def _text_entered(
     if chat and original:
         comment = text if status is ReportStatus.COMMENT else None
         view, markup = _view(lang, found, person, recorded.report, comment)
+        nav = data.get("nav")
+        if nav:
+            markup = keep_nav(InlineKeyboardMarkup.model_validate_json(nav), markup) or markup
         try:
             await bot.edit_message_text(
                 text=view, chat_id=chat, message_id=original, reply_markup=markup
@@ -353,7 +369,7 @@ async def _my_work(
     now: datetime,
     *,
     today_only: bool,
-) -> tuple[list[Occurrence], Roster, dict[tuple[str, int], tasks.ReportView]]:
+) -> tuple[list[Occurrence], Roster, dict[tuple[str, int], ReportView]]:
     overrides = await tasks.load_overrides(session, calendar)
     local = now.astimezone(calendar.tz)
     plan = await effective_plan(session, plan)

@@ -310,6 +310,52 @@ async def record(
     return Recorded(True, report)
 
 
+async def done_key(session: AsyncSession, occurrence: OccurrenceRow, person_id: int) -> str:
+    """The idempotency key of a person's "done" on an occurrence: the same for every tap of one
+    round (a double tap records once), a new one after each Undo (`undo_done`)."""
+    from sqlalchemy import func
+
+    undone = (
+        await session.exec(
+            select(func.count())
+            .select_from(ReportEvent)
+            .where(
+                ReportEvent.occurrence_id == occurrence.id,
+                ReportEvent.person_id == person_id,
+                ReportEvent.status == ReportStatus.UNDONE,
+            )
+        )
+    ).one()
+    base = f"done|{occurrence.key}|{person_id}"
+    return f"{base}|r{undone}" if undone else base
+
+
+async def undo_done(
+    session: AsyncSession,
+    *,
+    occurrence: OccurrenceRow,
+    person_id: int,
+    now: datetime,
+    idempotency_key: str,
+) -> bool:
+    """Take a "done" back: the report becomes *undone* (open, reminded again). False if the
+    report is not "done" (nothing to take back)."""
+    report = (
+        await session.exec(
+            select(Report).where(
+                Report.occurrence_id == occurrence.id, Report.person_id == person_id
+            )
+        )
+    ).first()
+    if report is None or report.status is not ReportStatus.DONE:
+        return False
+    recorded = await record(
+        session, occurrence=occurrence, person_id=person_id, status=ReportStatus.UNDONE,
+        now=now, idempotency_key=idempotency_key,
+    )  # fmt: skip
+    return recorded.new
+
+
 async def reports_for(
     session: AsyncSession, keys: Iterable[str]
 ) -> dict[tuple[str, int], ReportView]:

@@ -339,6 +339,7 @@ FEATURE_TEXT_MODULES = (
     "bot.texts.plan",
     "bot.texts.recording",
     "bot.texts.documents",
+    "bot.texts.inbox",
 )
 
 
