@@ -235,3 +235,24 @@ class ReplyCb(CallbackData, prefix="r1"):
     action: ReplyAction
     occ: str = ""
     msg: int = 0
+
+
+class StatusAction(StrEnum):
+    MAIN = "m"
+    SECTION = "s"  # num: the plan section
+    ITEM = "i"  # num: its section, key: the line's key (an occurrence, or a duty's week)
+    REACH = "r"  # who cannot be reached, who never joined
+
+
+class StatusCb(CallbackData, prefix="z1"):
+    """/status: one screen, "Details" per section, an item's full title."""
+
+    action: StatusAction
+    num: int = 0
+    key: str = ""
+
+
+class ReadyCb(CallbackData, prefix="y1"):
+    """ "My report is ready" on a session reminder to a reporter: `num` is the session."""
+
+    num: int

@@ -12,6 +12,7 @@ from bot.callbacks import (
     LangCb,
     MomentAction,
     MomentCb,
+    ReadyCb,
     SessionAction,
     SessionCb,
     StaffAction,
@@ -219,6 +220,20 @@ def set_date_kb(lang: str, number: int) -> InlineKeyboardMarkup:
                 InlineKeyboardButton(
                     text=t(lang, "btn_ses_set_date"),
                     callback_data=SessionCb(action=SessionAction.DATE, num=number).pack(),
+                )
+            ]
+        ]
+    )
+
+
+def report_ready_kb(lang: str, number: int) -> InlineKeyboardMarkup:
+    """On a session reminder to a reporter: "my report is ready" (the chair sees it in
+    /status)."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=t(lang, "btn_report_ready"), callback_data=ReadyCb(num=number).pack()
                 )
             ]
         ]

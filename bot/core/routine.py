@@ -71,4 +71,6 @@ def routine_items(plan: Plan) -> Iterator[RoutineItem]:
             continue
         kinds = {rule.kind for rule in item.timing}
         main = next((k for k in order if k in kinds), "all_year")
-        yield RoutineItem(item.ref, item.title, item.routine, mode_for(item.routine, main), allowed)
+        yield RoutineItem(
+            item.ref, item.title, item.routine, mode_for(item.routine, main), allowed
+        )

@@ -23,7 +23,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.callbacks import CheckinAction, CheckinCb, MomentAction, MomentCb
+from bot.callbacks import CheckinAction, CheckinCb, MomentAction, MomentCb, ReadyCb
 from bot.clock import Clock
 from bot.core.calendar import SchoolCalendar
 from bot.core.plan import Plan
@@ -31,7 +31,7 @@ from bot.escape import quote
 from bot.filters import Inline, PrivateChat
 from bot.handlers.tasks import TEXT_MAX, _find, _view
 from bot.keyboards import task_kb, without_occurrence
-from bot.screens import edit
+from bot.screens import edit, edit_markup
 from bot.services import messages, routine, tasks
 from bot.services.messages import Carried
 from bot.states import TaskForm
@@ -57,6 +57,7 @@ def router_factory() -> Router:
     router.message.register(
         checkin_note, TaskForm.checkin_note, Inline(F.text & ~F.text.startswith("/"))
     )
+    router.callback_query.register(report_ready, ReadyCb.filter())
     return router
 
 
@@ -392,3 +393,46 @@ async def checkin_note(
         except TelegramBadRequest as exc:
             log.info("could not edit the check-in %s: %s", original, exc.message)
     await message.answer(t(lang, "checkin_note_saved"))
+
+
+# --- a reporter's "my report is ready" ------------------------------------------------------
+
+
+async def report_ready(
+    query: CallbackQuery, callback_data: ReadyCb, session: AsyncSession, person: Person,
+    plan: Plan, calendar: SchoolCalendar, clock: Clock, lang: str,
+) -> None:  # fmt: skip
+    """Recorded as the reporter's *done* on the session's occurrence; the chair's /status
+    lists the reports not ready yet."""
+    from bot.services.assignments import effective_plan
+
+    now = clock.now()
+    current = await effective_plan(session, plan)
+    overrides = await tasks.load_overrides(session, calendar)
+    key = tasks.session_key(callback_data.num, calendar.year)
+    occ = tasks.find_occurrence(
+        current, calendar, overrides, key, now.astimezone(calendar.tz).date()
+    )
+    if occ is None or occ.kind != "session" or key in overrides.closed:
+        await query.answer(t(lang, "stale_button"), show_alert=True)
+        return
+    roster = await tasks.load_roster(session, current)
+    assert person.id is not None
+    if not roster.session_recipients(occ).get(person.id):
+        await query.answer(t(lang, "report_ready_not_yours"), show_alert=True)
+        return
+    row = await tasks.ensure_occurrence(session, occ, calendar.year)
+    await tasks.record(
+        session, occurrence=row, person_id=person.id, status=ReportStatus.DONE, now=now,
+        idempotency_key=f"ready|{key}|{person.id}",
+    )  # fmt: skip
+    markup = getattr(query.message, "reply_markup", None)
+    if markup is not None:
+        rows = [
+            r for r in markup.inline_keyboard
+            if not any((b.callback_data or "").startswith(ReadyCb.__prefix__ + ":") for b in r)
+        ]  # fmt: skip
+        await edit_markup(
+            query.message, InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+        )
+    await query.answer(t(lang, "report_ready_saved"))

@@ -41,7 +41,7 @@ from bot.core.calendar import SchoolCalendar
 from bot.core.hosts import guests_of
 from bot.core.plan import Plan
 from bot.core.schedule import DEFAULT_POLICY, ReminderPolicy
-from bot.keyboards import record_prompt_kb, set_date_kb, task_kb
+from bot.keyboards import record_prompt_kb, report_ready_kb, set_date_kb, task_kb
 from bot.permissions import Perm, can
 from bot.scheduler import moments
 from bot.scheduler.planner import (
@@ -232,11 +232,11 @@ def _part(
         shown = cases if person is not None and can(person.roles, Perm.READ_ALL_INCIDENTS) else ()
         text = tasks.render_session(lang, intent, place, shown, roster.plan)
         block = tasks.render_session(lang, replace(intent, late=False), place, shown, roster.plan)
-        markup = (
-            set_date_kb(lang, int(number))  # straight to the day picker
-            if intent.kind == "set_date" and number.isdigit()
-            else None
-        )
+        markup = None
+        if intent.kind == "set_date" and number.isdigit():
+            markup = set_date_kb(lang, int(number))  # straight to the day picker
+        elif intent.points and number.isdigit():  # a reporter: "my report is ready" (/status)
+            markup = report_ready_kb(lang, int(number))
         return make("session", text, markup, block)
     text = tasks.render_task(
         lang,

@@ -18,6 +18,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.callbacks import CheckinAction, CheckinCb
+from bot.core import words
 from bot.core.calendar import SchoolCalendar
 from bot.core.plan import Plan
 from bot.core.routine import WEEKLY_CHECKIN
@@ -32,14 +33,8 @@ TITLE_MAX = 90
 
 
 def short(text: str, width: int = TITLE_MAX) -> str:
-    """`text` on one line, cut at a word boundary to at most `width` characters (with …)."""
-    flat = " ".join(text.split())
-    if len(flat) <= width:
-        return flat
-    cut = flat[: width - 1]
-    if " " in cut and not flat[width - 1].isspace():
-        cut = cut.rsplit(" ", 1)[0]
-    return cut.rstrip(" ,.;:—-") + "…"
+    """A title on one line, cut at a word boundary (`bot.core.words.short`)."""
+    return words.short(text, width)
 
 
 def days_words(lang: str, days: Sequence[date]) -> str:

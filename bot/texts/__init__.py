@@ -340,6 +340,7 @@ FEATURE_TEXT_MODULES = (
     "bot.texts.recording",
     "bot.texts.documents",
     "bot.texts.inbox",
+    "bot.texts.status",
 )
 
 
