@@ -20,6 +20,7 @@ def get_routers() -> list[Router]:
         start,
         status,
         students,
+        task_list,
         tasks,
     )
 
@@ -30,6 +31,7 @@ def get_routers() -> list[Router]:
         admin.router_factory(),
         assign.router_factory(),
         tasks.router_factory(),
+        task_list.router_factory(),  # /tasks, /today: one message, paged
         inbox.router_factory(),  # one message per moment, the weekly check-in
         replies.router_factory(),  # a reply to a reminder: done, a comment, evidence
         incidents.router_factory(),

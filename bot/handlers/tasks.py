@@ -1,4 +1,4 @@
-"""Reporting with a tap, and /tasks, /today.
+"""Reporting with a tap (/tasks and /today are `bot.handlers.task_list`).
 
 Every task reminder carries Done · Snooze (1 hour, tomorrow, next week) · Can't (asks a reason)
 · Comment. A tap is recorded once (`bot.services.tasks.record`: idempotency keys built from what
@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -34,12 +33,11 @@ from bot.services import tasks
 from bot.services.assignments import effective_plan
 from bot.services.tasks import TaskState
 from bot.states import TaskForm
-from bot.texts import t, tp
+from bot.texts import t
 from db.models import Person, Report, ReportStatus
 
 log = logging.getLogger(__name__)
 TEXT_MAX = 1000
-LIST_MAX = 10
 SNOOZE_CHOICE = {
     TaskAction.SNOOZE_HOUR: "hour",
     TaskAction.SNOOZE_TOMORROW: "tomorrow",
@@ -50,8 +48,6 @@ SNOOZE_CHOICE = {
 def router_factory() -> Router:
     router = Router(name="tasks")
     router.message.filter(PrivateChat())
-    router.message.register(tasks_list, Command("tasks"))
-    router.message.register(today_list, Command("today"))
     router.message.register(reason_entered, TaskForm.cant, Inline(F.text))
     router.message.register(comment_entered, TaskForm.comment, Inline(F.text))
     router.callback_query.register(done, TaskCb.filter(F.action == TaskAction.DONE))
@@ -356,84 +352,3 @@ async def comment_entered(
     await _text_entered(
         message, ReportStatus.COMMENT, session, person, plan, calendar, clock, lang, state, bot
     )
-
-
-# --- /tasks, /today -----------------------------------------------------------------------------
-
-
-async def _my_work(
-    session: AsyncSession,
-    person: Person,
-    plan: Plan,
-    calendar: SchoolCalendar,
-    now: datetime,
-    *,
-    today_only: bool,
-) -> tuple[list[Occurrence], Roster, dict[tuple[str, int], ReportView]]:
-    overrides = await tasks.load_overrides(session, calendar)
-    local = now.astimezone(calendar.tz)
-    plan = await effective_plan(session, plan)
-    occs = tasks.occurrences_around(plan, calendar, overrides, local.date())
-    roster = await tasks.load_roster(session, plan)
-    reports = await tasks.reports_for(session, [o.key for o in occs])
-    end_of_day = local.replace(hour=23, minute=59, second=59)
-    until = end_of_day if today_only else local + timedelta(days=7)
-    assert person.id is not None
-    items = tasks.open_work(
-        occs, roster, reports, person.id, now, until=until, closed=overrides.closed
-    )
-    if today_only:
-        items = [o for o in items if o.due <= end_of_day]
-    return items, roster, reports
-
-
-async def _send_list(
-    message: Message,
-    session: AsyncSession,
-    person: Person,
-    plan: Plan,
-    calendar: SchoolCalendar,
-    clock: Clock,
-    lang: str,
-    *,
-    today_only: bool,
-) -> None:
-    items, roster, reports = await _my_work(
-        session, person, plan, calendar, clock.now(), today_only=today_only
-    )
-    if not items:
-        await message.answer(t(lang, "today_none" if today_only else "tasks_none"))
-        return
-    head = "today_head" if today_only else "tasks_head"
-    await message.answer(t(lang, head, tasks=tp(lang, "n_tasks", len(items))))
-    assert person.id is not None
-    for occ in items[:LIST_MAX]:
-        report = reports.get((occ.key, person.id))
-        state = TaskState(report.status, report.snoozed_until) if report else None
-        text = tasks.render_task(
-            lang,
-            occ,
-            person_id=person.id,
-            roster=roster,
-            done=tasks.progress(occ, roster, reports),
-            state=state,
-        )
-        await message.answer(text, reply_markup=task_kb(lang, occ.key))
-    if len(items) > LIST_MAX:
-        await message.answer(
-            t(lang, "tasks_more", more=tp(lang, "n_tasks", len(items) - LIST_MAX))
-        )
-
-
-async def tasks_list(
-    message: Message, session: AsyncSession, person: Person, plan: Plan,
-    calendar: SchoolCalendar, clock: Clock, lang: str,
-) -> None:  # fmt: skip
-    await _send_list(message, session, person, plan, calendar, clock, lang, today_only=False)
-
-
-async def today_list(
-    message: Message, session: AsyncSession, person: Person, plan: Plan,
-    calendar: SchoolCalendar, clock: Clock, lang: str,
-) -> None:  # fmt: skip
-    await _send_list(message, session, person, plan, calendar, clock, lang, today_only=True)
