@@ -151,6 +151,11 @@ class PlanAction(StrEnum):
     SET = "s"  # ref: a timing for the plan in use (/plan), then PICK with live=1
     HOST = "h"  # ref: who in the school hosts an external-only item (/plan): the staff list
     HOST_SET = "hs"  # ref, arg: the person id chosen as its host
+    MAIN = "m"  # back to /plan's screen
+    ROUTINE = "r"  # the routine duties and how each reaches its people
+    ROUTINE_ITEM = "ri"  # ref: the mode choices of one
+    ROUTINE_SET = "rs"  # ref, arg: a mode of bot.core.routine.MODES
+    HISTORY = "hi"  # work due before its people joined
 
 
 class PlanCb(CallbackData, prefix="p1"):

@@ -15,6 +15,7 @@ def get_routers() -> list[Router]:
         inbox,
         incidents,
         plan_admin,
+        plan_routine,
         replies,
         sessions,
         start,
@@ -39,6 +40,7 @@ def get_routers() -> list[Router]:
         sessions.router_factory(),
         status.router_factory(),
         plan_admin.router_factory(),
+        plan_routine.router_factory(),  # /plan: routine duties, work due before people joined
         documents.router_factory(),
         fallback.router_factory(),
     ]

@@ -393,7 +393,25 @@ def _short(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-async def undated(message: Message, session: AsyncSession, lang: str, plan: Plan) -> None:
+async def undated(
+    message: Message,
+    session: AsyncSession,
+    lang: str,
+    plan: Plan,
+    calendar: SchoolCalendar,
+    clock: Clock,
+) -> None:
+    text, markup = await plan_screen(session, lang, plan, calendar, clock)
+    await message.answer(text, reply_markup=markup)
+
+
+async def plan_screen(
+    session: AsyncSession, lang: str, plan: Plan, calendar: SchoolCalendar, clock: Clock
+) -> tuple[str, InlineKeyboardMarkup]:
+    """/plan: undated items, hosted items, and the way to the routine duties and to the work
+    due before its people joined (`bot.handlers.plan_routine`)."""
+    from bot.handlers.plan_routine import extra_buttons
+
     current = await effective_plan(session, plan)
     missing = needs_timing(current)
     hosts = hosted(current)
@@ -427,8 +445,10 @@ async def undated(message: Message, session: AsyncSession, lang: str, plan: Plan
                 text=t(lang, "btn_plan_host", ref=h.ref),
                 callback_data=PlanCb(action=PlanAction.HOST, ref=h.ref),
             )
+    for button in await extra_buttons(session, lang, plan, calendar, clock):
+        builder.add(button)
     builder.adjust(1)
-    await message.answer("\n".join(lines), reply_markup=builder.as_markup())
+    return "\n".join(lines), builder.as_markup()
 
 
 def _hosted_one(plan: Plan, ref: str) -> Hosted | None:

@@ -341,6 +341,7 @@ FEATURE_TEXT_MODULES = (
     "bot.texts.documents",
     "bot.texts.inbox",
     "bot.texts.status",
+    "bot.texts.routine",
 )
 
 
