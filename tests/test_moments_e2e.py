@@ -266,7 +266,7 @@ async def test_missed_days_are_ticked_with_a_reason_typed_in_russian(app: Kenes)
     assert saved is not None and "выполнено дней — 3, пропущено — 2" in saved.text
 
 
-# --- replies in words -----------------------------------------------------------------------------
+# --- replies in words ------------------------------------------------------------------------
 
 
 async def psych_card(kenes: Kenes, lang: str) -> tuple[FakeUser, FakeMessage]:

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from bot.core.overrides import PlanOverrides, apply_overrides, timing_choice
 from bot.core.roles import Role
 from bot.core.schedule import occurrences
-from bot.services.staff import members_of
 from bot.core.words import short
+from bot.services.staff import members_of
 from bot.services.status import (
     MAIN_MAX,
     bar,
