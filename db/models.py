@@ -11,7 +11,9 @@ Groups of tables:
   answer on an occurrence (one row per person), `report_event` its append-only history.
 * **Outgoing messages**: `reminder` is the outbox. Every message gets a unique `dedup_key`, so a
   reminder is planned once however many times the scheduler ticks; the sender takes rows in
-  state ``pending`` whose `next_attempt_at` has come.
+  state ``pending`` whose `next_attempt_at` has come. Parts sent together in one message stay
+  rows of their own (state ``merged``); `message_item` says which items a message carries.
+  `evidence` keeps the files sent as a reply to a reminder.
 * **Council sessions**: `council_session`, `session_attendance`, `session_guest` (invited
   people, by name and post), `session_item` (each agenda item as recorded: reporters, who
   spoke, the flagged cases of 3.5), `decision` (per item, owned by a person or a role),

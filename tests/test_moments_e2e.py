@@ -378,3 +378,37 @@ async def test_free_text_gets_the_three_likeliest_actions(app: Kenes, lang: str)
     assert commands == ["/status", "/tasks", "/incident"]
     assert ("Еркін мәтінді" if lang == "kk" else "Свободный текст") in text
     assert "/help" in text
+
+
+async def test_a_check_in_among_other_items_answers_in_place(app: Kenes) -> None:
+    """The Monday message carries last week's 1.8 check-in (Friday's tick did not run): its
+    "days…" opens the toggles in the message, Back shows the whole message again, "yes"
+    records the week and takes just that row away."""
+    sp = await join_at(app, SP, at(12, 1, 10), "kk")
+    await step(app, at(12, 18, 9))
+    fresh(sp)
+    await step(app, at(12, 21, 8, 30))
+    (message,) = fresh(sp)
+    count = len(message.buttons)
+    assert ["✅ 1.8: иә", "📝 1.8: күндер…"] in message.buttons
+    await tap(sp, "📝 1.8: күндер…")
+    pick = sp.chat.get(message.message_id)
+    assert pick is not None and "Қай күндері орындалмады?" in pick.text
+    await tap(sp, "⬅️ Артқа")
+    again = sp.chat.get(message.message_id)
+    assert again is not None and len(again.buttons) == count
+    assert await tap(sp, "✅ 1.8: иә") == "Жазылды."
+    after = sp.chat.get(message.message_id)
+    assert after is not None and len(after.buttons) == count - 1
+    assert ["✅ 1.8: иә", "📝 1.8: күндер…"] not in after.buttons
+    person = await app.person(SP)
+    async with app.pool() as session:
+        days = (
+            await session.exec(
+                select(OccurrenceRow.key)
+                .join(Report, col(Report.occurrence_id) == col(OccurrenceRow.id))
+                .where(Report.person_id == person.id, Report.status == ReportStatus.DONE)
+            )
+        ).all()
+    # (16 December, Independence Day, is no school day: no duty that day)
+    assert {f"1.8@2026-12-{d}" for d in (14, 15, 17, 18)} <= set(days), sorted(days)

@@ -47,12 +47,12 @@ TEXTS: dict[str, dict[str, str | dict[str, str]]] = {
     },
     # --- the weekly check-in of a routine duty --------------------------------------------
     "checkin_daily": {
-        "kk": "🗓 <b>{ref}</b> {title}\nОсы аптаның міндеті ({days}): күн сайын орындалды ма?",
-        "ru": "🗓 <b>{ref}</b> {title}\nОбязанность этой недели ({days}): выполнялась каждый день?",
+        "kk": "🗓 <b>{ref}</b> {title}\nАпта, {days}: күн сайын орындалды ма?",
+        "ru": "🗓 <b>{ref}</b> {title}\nНеделя {days}: выполнялась каждый день?",
     },
     "checkin_weekly": {
-        "kk": "🗓 <b>{ref}</b> {title}\nОсы аптада ({days}) орындалды ма?",
-        "ru": "🗓 <b>{ref}</b> {title}\nНа этой неделе ({days}) выполнено?",
+        "kk": "🗓 <b>{ref}</b> {title}\nАпта, {days}: орындалды ма?",
+        "ru": "🗓 <b>{ref}</b> {title}\nНеделя {days}: выполнено?",
     },
     "btn_checkin_yes_daily": {"kk": "✅ Иә, күн сайын", "ru": "✅ Да, каждый день"},
     "btn_checkin_yes_weekly": {"kk": "✅ Иә", "ru": "✅ Да"},
