@@ -16,7 +16,6 @@ class TaskForm(StatesGroup):
     cant = State()  # "Can't": the reason (data: occ, chat, message)
     comment = State()  # a comment on a task (data: occ, chat, message)
     checkin_note = State()  # why days of a routine duty were missed (data: ref, week, mask, ...)
-    reply_pick = State()  # a reply to a message with several items: which one (data: reply)
 
 
 class AssignForm(StatesGroup):

@@ -216,25 +216,6 @@ async def _week(
     return found
 
 
-def _alone(message: object) -> bool:
-    """A message that is just this check-in (not one among other items)."""
-    markup = getattr(message, "reply_markup", None)
-    if markup is None:
-        return True
-    refs = set()
-    for row in markup.inline_keyboard:
-        for button in row:
-            data = button.callback_data or ""
-            if data.startswith(("k1:", MomentCb.__prefix__ + ":")):
-                return False
-            if data.startswith(CheckinCb.__prefix__ + ":"):
-                try:
-                    refs.add(CheckinCb.unpack(data).ref)
-                except (TypeError, ValueError):
-                    continue
-    return len(refs) <= 1
-
-
 async def _after_answer(
     query: CallbackQuery, session: AsyncSession, person: Person, plan: Plan,
     calendar: SchoolCalendar, clock: Clock, lang: str, text: str,

@@ -44,7 +44,6 @@ from bot.handlers.inbox import current_view
 from bot.screens import edit
 from bot.services import evidence, messages, routine, tasks
 from bot.services.messages import Carried
-from bot.states import TaskForm
 from bot.texts import t
 from db.models import Person, ReportStatus
 
@@ -146,8 +145,7 @@ async def reply(
         await _apply(message, session, person, calendar, lang, targets[0], pending, now,
                      found.finished)  # fmt: skip
         return
-    await state.set_state(TaskForm.reply_pick)
-    await state.update_data(reply=pending)
+    await state.update_data(reply=pending)  # no dialogue: the buttons below carry on
     rows = [
         [
             InlineKeyboardButton(
@@ -308,8 +306,7 @@ async def picked(
     query: CallbackQuery, callback_data: ReplyCb, session: AsyncSession, person: Person,
     plan: Plan, calendar: SchoolCalendar, clock: Clock, lang: str, state: FSMContext,
 ) -> None:  # fmt: skip
-    data = await state.get_data() if await state.get_state() == TaskForm.reply_pick else {}
-    pending = data.get("reply")
+    pending = (await state.get_data()).get("reply")
     if not pending:
         await query.answer(t(lang, "stale_button"), show_alert=True)
         return
@@ -318,7 +315,7 @@ async def picked(
     if not found.occurrences:
         await query.answer(t(lang, "reply_gone"), show_alert=True)
         return
-    await state.clear()
+    await state.update_data(reply=None)
     assert isinstance(query.message, Message)
     await query.message.edit_reply_markup(reply_markup=None)
     await _apply(query.message, session, person, calendar, lang, found.occurrences[0], pending,
