@@ -12,14 +12,11 @@ import pytest
 from sqlmodel import select
 
 from bot.clock import ManualClock
-from bot.scheduler.jobs import AppContext, tick
-from bot.scheduler.outbox import Outbox
 from bot.services import staff
 from db.models import AuditLog, PlanOverride
 from fakegram import FakeTelegram
-from fakegram.chats import FakeMessage, FakeUser
 from tests.conftest import TZ
-from tests.harness import Kenes, kenes_app, tap
+from tests.harness import Kenes, kenes_app, tap, tick_and_send, unread
 
 LATE = {"kk": "кешігіп", "ru": "с опозданием"}
 
@@ -35,21 +32,10 @@ async def app(fakegram: FakeTelegram, db_url: str, clock: ManualClock) -> AsyncI
         yield kenes
 
 
-async def step(kenes: Kenes, now: datetime) -> None:
-    kenes.clock.set(now)
-    ctx = kenes.dp.workflow_data["app_context"]
-    assert isinstance(ctx, AppContext)
-    await tick(ctx, now)
-    await Outbox(
-        kenes.bot, kenes.pool, kenes.clock, rate_per_s=1000, per_chat_interval_s=0, holder="t"
-    ).drain()
+step = tick_and_send
 
 
-def fresh(user: FakeUser) -> list[FakeMessage]:
-    chat = user.chat
-    new = chat.bot_messages[chat.read_cursor :]
-    chat.read_cursor = len(chat.bot_messages)
-    return new
+fresh = unread
 
 
 @pytest.mark.parametrize("lang", ["kk", "ru"])

@@ -13,8 +13,6 @@ import pytest
 from sqlmodel import col, select
 
 from bot.clock import ManualClock
-from bot.scheduler.jobs import AppContext, tick
-from bot.scheduler.outbox import Outbox
 from bot.services import staff
 from db.models import (
     Evidence,
@@ -29,7 +27,7 @@ from db.models import Occurrence as OccurrenceRow
 from fakegram import FakeTelegram
 from fakegram.chats import FakeMessage, FakeUser
 from tests.conftest import TZ
-from tests.harness import Kenes, kenes_app, tap
+from tests.harness import Kenes, kenes_app, tap, tick_and_send, unread
 
 SP = "amangeldi-sm"  # the social pedagogue: many "all year" items
 PSYCH = "rakhimzhanova-ar"
@@ -76,15 +74,7 @@ async def app(fakegram: FakeTelegram, db_url: str, clock: ManualClock) -> AsyncI
         yield kenes
 
 
-async def step(kenes: Kenes, now: datetime) -> int:
-    kenes.clock.set(now)
-    ctx = kenes.dp.workflow_data["app_context"]
-    assert isinstance(ctx, AppContext)
-    result = await tick(ctx, now)
-    await Outbox(
-        kenes.bot, kenes.pool, kenes.clock, rate_per_s=1000, per_chat_interval_s=0, holder="t"
-    ).drain()
-    return result.enqueued
+step = tick_and_send
 
 
 async def join_at(kenes: Kenes, key: str, when: datetime, lang: str) -> FakeUser:
@@ -104,12 +94,7 @@ async def class_teacher(kenes: Kenes, when: datetime, lang: str) -> tuple[FakeUs
     return await join_at(kenes, person.key, when, lang), person.id
 
 
-def fresh(user: FakeUser) -> list[FakeMessage]:
-    """The bot's messages the user has not read yet (now read)."""
-    chat = user.chat
-    new = chat.bot_messages[chat.read_cursor :]
-    chat.read_cursor = len(chat.bot_messages)
-    return new
+fresh = unread
 
 
 def rows(message: FakeMessage) -> list[list[str]]:

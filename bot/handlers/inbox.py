@@ -18,9 +18,8 @@ import logging
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.callbacks import CheckinAction, CheckinCb, MomentAction, MomentCb, ReadyCb
@@ -29,7 +28,7 @@ from bot.core.calendar import SchoolCalendar
 from bot.core.plan import Plan
 from bot.escape import quote
 from bot.filters import Inline, PrivateChat
-from bot.handlers.tasks import TEXT_MAX, _find, _view
+from bot.handlers.tasks import TEXT_MAX, show_card
 from bot.keyboards import task_kb, without_occurrence
 from bot.screens import edit, edit_markup
 from bot.services import messages, routine, tasks
@@ -164,23 +163,8 @@ async def open_item(
     query: CallbackQuery, callback_data: MomentCb, session: AsyncSession, person: Person,
     plan: Plan, calendar: SchoolCalendar, clock: Clock, lang: str,
 ) -> None:  # fmt: skip
-    found = await _find(session, callback_data.occ, person, plan, calendar, clock.now())
-    if isinstance(found, str):
-        await query.answer(t(lang, found), show_alert=True)
-        return
-    assert person.id is not None
-    report = (await tasks.report_texts(session, found.occ.key)).get(person.id)
-    text, markup = _view(lang, found, person, report)
-    await edit(query.message, text, with_back(markup, lang, MomentCb(action=MomentAction.BACK)))
-    await query.answer()
-
-
-def with_back(
-    markup: InlineKeyboardMarkup | None, lang: str, back_to: CallbackData
-) -> InlineKeyboardMarkup:
-    rows = list(markup.inline_keyboard) if markup is not None else []
-    rows.append([InlineKeyboardButton(text=t(lang, "btn_back"), callback_data=back_to.pack())])
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+    back = MomentCb(action=MomentAction.BACK)
+    await show_card(query, callback_data.occ, back, session, person, plan, calendar, clock, lang)
 
 
 async def back(

@@ -24,7 +24,7 @@ from bot.core.schedule import Occurrence
 from bot.core.words import short
 from bot.escape import quote
 from bot.filters import PrivateChat
-from bot.handlers.tasks import _find, _view
+from bot.handlers.tasks import show_card
 from bot.screens import edit
 from bot.services import tasks
 from bot.services.assignments import effective_plan
@@ -191,17 +191,5 @@ async def open_item(
     query: CallbackQuery, callback_data: ListCb, session: AsyncSession, person: Person,
     plan: Plan, calendar: SchoolCalendar, clock: Clock, lang: str,
 ) -> None:  # fmt: skip
-    found = await _find(session, callback_data.occ, person, plan, calendar, clock.now())
-    if isinstance(found, str):
-        await query.answer(t(lang, found), show_alert=True)
-        return
-    assert person.id is not None
-    report = (await tasks.report_texts(session, found.occ.key)).get(person.id)
-    text, markup = _view(lang, found, person, report)
     back = ListCb(action=ListAction.BACK, page=callback_data.page, today=callback_data.today)
-    rows = [
-        *markup.inline_keyboard,
-        [InlineKeyboardButton(text=t(lang, "btn_back"), callback_data=back.pack())],
-    ]
-    await edit(query.message, text, InlineKeyboardMarkup(inline_keyboard=rows))
-    await query.answer()
+    await show_card(query, callback_data.occ, back, session, person, plan, calendar, clock, lang)

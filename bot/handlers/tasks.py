@@ -15,8 +15,9 @@ from datetime import datetime
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.callbacks import CheckinCb, TaskAction, TaskCb
@@ -115,6 +116,33 @@ def _view(
     )
     finished = report is not None and report.status in (ReportStatus.DONE, ReportStatus.CANT)
     return text, task_kb(lang, found.occ.key, finished=finished)
+
+
+async def show_card(
+    query: CallbackQuery,
+    occ_key: str,
+    back_to: CallbackData,
+    session: AsyncSession,
+    person: Person,
+    plan: Plan,
+    calendar: SchoolCalendar,
+    clock: Clock,
+    lang: str,
+) -> None:
+    """An item's card in the tapped message (from a message of several items, or /tasks),
+    with a Back button that returns there; its own buttons keep it (`_nav`)."""
+    found = await _find(session, occ_key, person, plan, calendar, clock.now())
+    if isinstance(found, str):
+        await query.answer(t(lang, found), show_alert=True)
+        return
+    assert person.id is not None
+    report = (await tasks.report_texts(session, found.occ.key)).get(person.id)
+    text, markup = _view(lang, found, person, report)
+    back = [InlineKeyboardButton(text=t(lang, "btn_back"), callback_data=back_to.pack())]
+    await edit(
+        query.message, text, InlineKeyboardMarkup(inline_keyboard=[*markup.inline_keyboard, back])
+    )
+    await query.answer()
 
 
 async def _edit(
