@@ -53,6 +53,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.clock import Clock
 from bot.config import CALENDAR_DIR, DEFAULT_PLAN
 from bot.core.calendar import load_calendar
+from bot.core.overrides import PlanOverrides, apply_overrides
 from bot.core.plan import load_plan
 from bot.core.roles import Role
 from bot.scheduler.jobs import AppContext, tick
@@ -261,9 +262,11 @@ async def outbox_run(n: int, rate: float, fail: float, dbs: Databases, workdir: 
 
 
 # Plan item 1.8 ("every school day", class teachers) is due at 08:30 on a school day; at this
-# moment it is the only reminder a class teacher has (Tuesday: no weekly digest).
+# moment it is the only reminder a class teacher has (Tuesday: no weekly digest). A daily duty
+# is a weekly check-in by default (#12): here it is a card each day, the heaviest fan-out.
 TICK_ITEM = "1.8"
 TICK_AT = (2026, 11, 24, 8, 30)
+JOINED = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)  # the staff joined when the year began
 
 
 async def add_staff(pool: async_sessionmaker[AsyncSession], users: Sequence[FakeUser]) -> None:
@@ -281,7 +284,9 @@ async def add_staff(pool: async_sessionmaker[AsyncSession], users: Sequence[Fake
         session.add_all(people)
         await session.flush()
         session.add_all(
-            Account(person_id=person.id, telegram_user_id=user.id, chat_id=user.id)  # type: ignore[arg-type]
+            Account(
+                person_id=person.id, telegram_user_id=user.id, chat_id=user.id, joined_at=JOINED
+            )  # type: ignore[arg-type]
             for person, user in zip(people, users, strict=True)
         )
         await session.commit()
@@ -294,7 +299,9 @@ async def tick_run(n: int, rate: float, fail: float, dbs: Databases, workdir: Pa
     engine = create_engine(url)
     pool = create_session_pool(engine)
     calendar = load_calendar(CALENDAR_DIR / "2026-2027.json")
-    ctx = AppContext(session_pool=pool, plan=load_plan(DEFAULT_PLAN), calendar=calendar)
+    daily_cards = PlanOverrides(routine={TICK_ITEM: "card"})
+    plan = apply_overrides(load_plan(DEFAULT_PLAN), daily_cards)
+    ctx = AppContext(session_pool=pool, plan=plan, calendar=calendar)
     moment = datetime(*TICK_AT, tzinfo=calendar.tz)
     try:
         async with limited_server() as fake:

@@ -43,7 +43,11 @@ def staff(plan_people: list[tuple[str, str, list[str]]]) -> tuple[list[Person], 
     for i in range(n + 1, STAFF + 1):  # the rest: class teachers and teachers
         role = Role.CLASS_TEACHER if i % 3 else Role.TEACHER
         people.append(Person(id=i, key=f"t{i}", name=f"Мұғалім {i}", roles=[str(role)]))
-    accounts = [Account(person_id=p.id, telegram_user_id=p.id, chat_id=p.id) for p in people]  # type: ignore[arg-type]
+    joined = datetime(2026, 9, 1, 9, 0, tzinfo=TZ)  # everyone joined when the year began
+    accounts = [
+        Account(person_id=p.id, telegram_user_id=p.id, chat_id=p.id, joined_at=joined)  # type: ignore[arg-type]
+        for p in people
+    ]
     return people, accounts
 
 

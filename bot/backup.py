@@ -164,17 +164,17 @@ def _copy(source: Path, target: Path) -> None:
 
 
 def _attached(db_copy: Path) -> list[str]:
-    """The sha256 of every file the notes in a database copy refer to."""
+    """The sha256 of every file the notes and the evidence of plan items (a photo sent as a
+    reply to a reminder) in a database copy refer to."""
     db = sqlite3.connect(f"file:{db_copy}?mode=ro", uri=True)
     try:
-        columns = {row[1] for row in db.execute("PRAGMA table_info(incident)")}
-        if "attachment_sha256" not in columns:
-            return []
-        rows = db.execute(
-            "SELECT DISTINCT attachment_sha256 FROM incident "
-            "WHERE attachment_sha256 IS NOT NULL ORDER BY attachment_sha256"
-        )
-        return [row[0] for row in rows]
+        found: set[str] = set()
+        for table, column in (("incident", "attachment_sha256"), ("evidence", "sha256")):
+            columns = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+            if column in columns:
+                rows = db.execute(f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL")
+                found.update(row[0] for row in rows)
+        return sorted(found)
     finally:
         db.close()
 

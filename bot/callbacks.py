@@ -153,6 +153,11 @@ class PlanAction(StrEnum):
     HOST = "h"  # ref: who in the school hosts an external-only item (/plan): the staff list
     HOST_SET = "hs"  # ref, arg: the person id chosen as its host
     CLOSE = "x"  # ⬅️ on a choice sent below its screen: the choice closes, the screen stays
+    MAIN = "m"  # back to /plan's screen
+    ROUTINE = "r"  # the routine duties and how each reaches its people
+    ROUTINE_ITEM = "ri"  # ref: the mode choices of one
+    ROUTINE_SET = "rs"  # ref, arg: a mode of bot.core.routine.MODES
+    HISTORY = "hi"  # work due before its people joined
 
 
 class PlanCb(CallbackData, prefix="p1"):
@@ -185,3 +190,83 @@ class RsvpCb(CallbackData, prefix="v1"):
 
     num: int
     coming: int
+
+
+class MomentAction(StrEnum):
+    ALL = "a"  # mark every item of the message done
+    OPEN = "o"  # occ: show one item's card in the message, with Back
+    BACK = "b"  # back from an item's card to the whole message
+
+
+class MomentCb(CallbackData, prefix="b1"):
+    """A button on a message that carries several items (one message per moment). The items
+    are found by the message (`message_item`), so the data stays short."""
+
+    action: MomentAction
+    occ: str = ""
+
+
+class CheckinAction(StrEnum):
+    YES = "y"  # done every day of the week
+    MISSED = "m"  # pick the missed days
+    TOGGLE = "t"  # mask: the missed days after this tap
+    SAVE = "s"  # mask: the missed days
+    BACK = "b"
+
+
+class CheckinCb(CallbackData, prefix="w1"):
+    """A routine duty's weekly check-in: `ref` ("1.8"), `week` ("2026W48"); `mask` has bit i
+    set for a missed day of weekday i (0: Monday)."""
+
+    action: CheckinAction
+    ref: str
+    week: str
+    mask: int = 0
+
+
+class ListAction(StrEnum):
+    PAGE = "p"
+    OPEN = "o"  # occ: the item's card, with Back to this page
+    BACK = "b"
+
+
+class ListCb(CallbackData, prefix="t1"):
+    """/tasks (today=0) and /today (today=1): one message, paged."""
+
+    action: ListAction
+    page: int = 0
+    today: int = 0
+    occ: str = ""
+
+
+class ReplyAction(StrEnum):
+    UNDO = "u"  # msg: take back the "done" a worded reply to that message recorded
+    PICK = "p"  # occ: the item a reply to a message with several items is about
+    DONE = "d"  # occ: mark done (offered after evidence came in)
+
+
+class ReplyCb(CallbackData, prefix="r1"):
+    action: ReplyAction
+    occ: str = ""
+    msg: int = 0
+
+
+class StatusAction(StrEnum):
+    MAIN = "m"
+    SECTION = "s"  # num: the plan section
+    ITEM = "i"  # num: its section, key: the line's key (an occurrence, or a duty's week)
+    REACH = "r"  # who cannot be reached, who never joined
+
+
+class StatusCb(CallbackData, prefix="z1"):
+    """/status: one screen, "Details" per section, an item's full title."""
+
+    action: StatusAction
+    num: int = 0
+    key: str = ""
+
+
+class ReadyCb(CallbackData, prefix="y1"):
+    """ "My report is ready" on a session reminder to a reporter: `num` is the session."""
+
+    num: int

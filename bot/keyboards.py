@@ -8,7 +8,11 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import (
+    CheckinCb,
     LangCb,
+    MomentAction,
+    MomentCb,
+    ReadyCb,
     RsvpCb,
     SessionAction,
     SessionCb,
@@ -255,6 +259,20 @@ def set_date_kb(lang: str, number: int) -> InlineKeyboardMarkup:
     )
 
 
+def report_ready_kb(lang: str, number: int) -> InlineKeyboardMarkup:
+    """On a session reminder to a reporter: "my report is ready" (the chair sees it in
+    /status)."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=t(lang, "btn_report_ready"), callback_data=ReadyCb(num=number).pack()
+                )
+            ]
+        ]
+    )
+
+
 def record_prompt_kb(lang: str, number: int) -> InlineKeyboardMarkup:
     """On the secretary's "record session №N" message: opens the recording."""
     return InlineKeyboardMarkup(
@@ -290,21 +308,20 @@ def decisions_kb(lang: str, occ_keys: Sequence[str]) -> InlineKeyboardMarkup:
 
 
 def without_occurrence(markup: InlineKeyboardMarkup, occ_key: str) -> InlineKeyboardMarkup | None:
-    """A keyboard listing several tasks, less the buttons of one that was answered."""
+    """A keyboard listing several items, less the buttons of one that was answered (and less
+    "Done all" once fewer than two items are left)."""
     rows = []
     for row in markup.inline_keyboard:
         kept = []
         for button in row:
             data = button.callback_data or ""
-            if data.startswith(TaskCb.__prefix__ + ":"):
-                try:
-                    if TaskCb.unpack(data).occ == occ_key:
-                        continue
-                except (TypeError, ValueError):
-                    pass
+            if _names_occurrence(data, occ_key):
+                continue
             kept.append(button)
         if kept:
             rows.append(kept)
+    if sum(1 for row in rows if any(_is_item(b.callback_data or "") for b in row)) < 2:
+        rows = [r for r in rows if not any(_is_done_all(b.callback_data or "") for b in r)]
     return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
 
 
@@ -318,3 +335,42 @@ def rsvp_kb(lang: str, number: int, coming: bool | None = None) -> InlineKeyboar
         )
     builder.adjust(2)
     return builder.as_markup()
+
+
+def _names_occurrence(data: str, occ_key: str) -> bool:
+    for factory in (TaskCb, MomentCb):
+        if data.startswith(factory.__prefix__ + ":"):
+            try:
+                return bool(factory.unpack(data).occ == occ_key)
+            except (TypeError, ValueError):
+                return False
+    return False
+
+
+def _is_item(data: str) -> bool:
+    return data.startswith((TaskCb.__prefix__ + ":", CheckinCb.__prefix__ + ":"))
+
+
+def _is_done_all(data: str) -> bool:
+    return data == MomentCb(action=MomentAction.ALL).pack()
+
+
+NAV_PREFIXES = ("b1:b", "t1:b")  # Back to a message with several items, back to /tasks
+
+
+def keep_nav(
+    old: InlineKeyboardMarkup | None, new: InlineKeyboardMarkup | None
+) -> InlineKeyboardMarkup | None:
+    """`new` with the Back row of `old` kept: an item opened from a message with several items
+    or from /tasks keeps its way back whatever its own buttons become."""
+    if old is None:
+        return new
+    nav = [
+        row
+        for row in old.inline_keyboard
+        if any((b.callback_data or "").startswith(NAV_PREFIXES) for b in row)
+    ]
+    if not nav:
+        return new
+    rows = list(new.inline_keyboard) if new is not None else []
+    return InlineKeyboardMarkup(inline_keyboard=[*rows, *nav])

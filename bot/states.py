@@ -16,6 +16,7 @@ class StaffForm(StatesGroup):
 class TaskForm(StatesGroup):
     cant = State()  # "Can't": the reason (data: occ, chat, message)
     comment = State()  # a comment on a task (data: occ, chat, message)
+    checkin_note = State()  # why days of a routine duty were missed (data: ref, week, mask, ...)
 
 
 class AssignForm(StatesGroup):

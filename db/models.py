@@ -11,7 +11,9 @@ Groups of tables:
   answer on an occurrence (one row per person), `report_event` its append-only history.
 * **Outgoing messages**: `reminder` is the outbox. Every message gets a unique `dedup_key`, so a
   reminder is planned once however many times the scheduler ticks; the sender takes rows in
-  state ``pending`` whose `next_attempt_at` has come.
+  state ``pending`` whose `next_attempt_at` has come. Parts sent together in one message stay
+  rows of their own (state ``merged``); `message_item` says which items a message carries.
+  `evidence` keeps the files sent as a reply to a reminder.
 * **Council sessions**: `council_session`, `session_attendance`, `session_guest` (invited
   people, by name and post), `session_item` (each agenda item as recorded: reporters, who
   spoke, the flagged cases of 3.5), `decision` (per item, owned by a person or a role),
@@ -159,6 +161,7 @@ class ReportStatus(StrEnum):
     SNOOZED = "snoozed"
     CANT = "cant"
     COMMENT = "comment"
+    UNDONE = "undone"  # a "done" taken back (Undo): open again, reminded again
 
 
 class ReminderState(StrEnum):
@@ -168,6 +171,7 @@ class ReminderState(StrEnum):
     FAILED = "failed"
     UNREACHABLE = "unreachable"
     CANCELLED = "cancelled"
+    MERGED = "merged"  # planned, and sent as a part of another row's message (`message_item`)
 
 
 class RegisterStatus(StrEnum):
@@ -329,7 +333,11 @@ class Reminder(SQLModel, table=True):
     """
 
     __tablename__ = "reminder"
-    __table_args__ = (sa.Index("ix_reminder_state_next_attempt_at", "state", "next_attempt_at"),)
+    __table_args__ = (
+        sa.Index("ix_reminder_state_next_attempt_at", "state", "next_attempt_at"),
+        # A reply or a tap on a sent message finds its row (`message_item`).
+        sa.Index("ix_reminder_chat_id_telegram_message_id", "chat_id", "telegram_message_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     dedup_key: str = Field(unique=True)
@@ -348,6 +356,51 @@ class Reminder(SQLModel, table=True):
     late: bool = False  # sent after its moment had passed (the bot was down)
     last_error: str | None = Field(default=None, sa_type=sa.Text)
     created_at: datetime = created_at_field()
+
+
+class MessageItem(SQLModel, table=True):
+    """Which plan items a message carries: the outbox row that sends it (`reminder_id`), and
+    for each item, in the order shown, its occurrence key and the row that planned it.
+
+    One message per moment: everything due for a person at one tick goes out as one row; the
+    parts are kept as rows of their own in state ``merged`` (their dedup keys stay planned
+    once), linked here by `part_id`. A reply to the message, a "Done all" or an "open item"
+    button finds the items through the row's `telegram_message_id`.
+    """
+
+    __tablename__ = "message_item"
+    __table_args__ = (sa.UniqueConstraint("reminder_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    reminder_id: int = fk_field("reminder", ondelete="CASCADE", index=False)  # UNIQUE covers
+    position: int
+    occurrence_key: str
+    kind: str  # the part's kind: "daily", "overdue", "checkin", "set_date", ...
+    part_id: int | None = fk_field("reminder", ondelete="SET NULL", nullable=True, index=False)
+
+
+class Evidence(SQLModel, table=True):
+    """A photo, a document or a voice message a person sent as a reply to a reminder: evidence
+    of a plan item's work. The file is kept by the school like a note's (`sha256` in the
+    attachment store, `bot.services.attachments`); Telegram's file id is only a cache, of bot
+    `bot_id` (`bot.services.evidence`)."""
+
+    __tablename__ = "evidence"
+    __table_args__ = (sa.Index("ix_evidence_occurrence_key", "occurrence_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    occurrence_key: str
+    person_id: int = fk_field("person", ondelete="RESTRICT")
+    kind: str  # "photo", "document", "voice"
+    sha256: str = Field(sa_type=sa.String(64), index=True)  # the kept file
+    size: int
+    file_id: str | None = None  # Telegram's id: a cache of the file, per bot
+    bot_id: int | None = Field(default=None, sa_type=sa.BigInteger)  # whose id
+    file_name: str | None = None
+    mime_type: str | None = None
+    caption: str | None = Field(default=None, sa_type=sa.Text)
+    telegram_message_id: int | None = None  # the user's message that carried it
+    at: datetime = created_at_field()
 
 
 # --- council sessions ---------------------------------------------------------------------------

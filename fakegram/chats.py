@@ -479,26 +479,48 @@ class FakeUser(_Participant):
         return self.fake.user_message(self, self.chat, text, reply_to=reply_to)
 
     async def send_document(
-        self, filename: str, content: bytes, *, caption: str | None = None
+        self,
+        filename: str,
+        content: bytes,
+        *,
+        caption: str | None = None,
+        reply_to: FakeMessage | None = None,
     ) -> FakeMessage:
-        """Send a file (as a document, with an optional caption) to the bot in the private chat."""
-        return self.fake.user_document(self, self.chat, filename, content, caption=caption)
+        """Send a file (as a document, with an optional caption, maybe as a reply) to the bot in
+        the private chat."""
+        return self.fake.user_document(
+            self, self.chat, filename, content, caption=caption, reply_to=reply_to
+        )
 
     async def send_photo(
-        self, content: bytes, *, caption: str | None = None, width: int = 1280, height: int = 960
+        self,
+        content: bytes,
+        *,
+        caption: str | None = None,
+        width: int = 1280,
+        height: int = 960,
+        reply_to: FakeMessage | None = None,
     ) -> FakeMessage:
-        """Send a photo (with an optional caption) to the bot in the private chat."""
+        """Send a photo (with an optional caption, maybe as a reply) to the bot in the private
+        chat."""
         return self.fake.user_media(
-            self, self.chat, "photo", content, caption=caption, width=width, height=height
-        )
+            self, self.chat, "photo", content, caption=caption, width=width, height=height,
+            reply_to=reply_to,
+        )  # fmt: skip
 
     async def send_voice(
-        self, content: bytes, *, duration: int = 3, caption: str | None = None
+        self,
+        content: bytes,
+        *,
+        duration: int = 3,
+        caption: str | None = None,
+        reply_to: FakeMessage | None = None,
     ) -> FakeMessage:
-        """Send a voice note (OGG/Opus, as clients record them) to the bot."""
+        """Send a voice note (OGG/Opus, as clients record them; maybe as a reply) to the bot."""
         return self.fake.user_media(
-            self, self.chat, "voice", content, caption=caption, duration=duration
-        )
+            self, self.chat, "voice", content, caption=caption, duration=duration,
+            reply_to=reply_to,
+        )  # fmt: skip
 
     async def command(self, command: str, payload: str | None = None) -> FakeMessage:
         """Send ``/command [payload]`` (e.g. a deep link ``/start payload``)."""

@@ -664,9 +664,13 @@ class FakeTelegram:
         content: bytes,
         *,
         caption: str | None = None,
+        reply_to: FakeMessage | None = None,
     ) -> FakeMessage:
-        """The user sends a file (a document, with an optional caption) to the bot."""
-        return self.user_media(user, chat, "document", content, filename=filename, caption=caption)
+        """The user sends a file (a document, with an optional caption, maybe as a reply) to
+        the bot."""
+        return self.user_media(
+            user, chat, "document", content, filename=filename, caption=caption, reply_to=reply_to
+        )
 
     def user_media(
         self,
@@ -680,9 +684,11 @@ class FakeTelegram:
         width: int | None = None,
         height: int | None = None,
         duration: int | None = None,
+        reply_to: FakeMessage | None = None,
     ) -> FakeMessage:
-        """The user sends a document, a photo or a voice note (`kind`) to the bot. The file id
-        the bot receives is the bot's own (see `StoredFile`)."""
+        """The user sends a document, a photo or a voice note (`kind`) to the bot, maybe as a
+        reply to one of the chat's messages. The file id the bot receives is the bot's own (see
+        `StoredFile`)."""
         if kind not in MEDIA_KINDS:
             raise ValueError(f"not a kind of media: {kind!r}")
         if not content:
@@ -701,11 +707,12 @@ class FakeTelegram:
             from_bot=False,
             date=self.now(),
             caption=caption,
+            reply_to=reply_to,
             author=user,
             **{kind: stored},
         )
         self._log(chat, "user", f"👤 {user.name}: {message.render()}")
-        if self._delivered(chat, caption or "", None):
+        if self._delivered(chat, caption or "", reply_to):
             self._enqueue(chat.bot, "message", message.to_json())
         self._notify()
         return message

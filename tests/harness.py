@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -31,7 +32,7 @@ from bot.services import staff
 from db.engine import create_engine, create_session_pool
 from db.models import Person
 from fakegram import FakeTelegram
-from fakegram.chats import FakeUser
+from fakegram.chats import FakeMessage, FakeUser
 from tests.databases import data_folder
 
 
@@ -204,3 +205,27 @@ async def settled(kenes: Kenes, rounds: int = 20) -> None:
         return not state.updates and not in_flight.tasks  # every update confirmed and done
 
     await eventually(kenes.fake, done, rounds)
+
+
+async def tick_and_send(kenes: Kenes, now: datetime) -> int:
+    """Move the clock to `now`, tick, send what is due (the outbox drained by hand, no
+    pacing); returns the messages the tick enqueued."""
+    from bot.scheduler.jobs import AppContext, tick
+    from bot.scheduler.outbox import Outbox
+
+    kenes.clock.set(now)
+    ctx = kenes.dp.workflow_data["app_context"]
+    assert isinstance(ctx, AppContext)
+    result = await tick(ctx, now)
+    await Outbox(
+        kenes.bot, kenes.pool, kenes.clock, rate_per_s=1000, per_chat_interval_s=0, holder="t"
+    ).drain()
+    return result.enqueued
+
+
+def unread(user: FakeUser) -> list[FakeMessage]:
+    """The bot's messages `user` has not read yet (now read)."""
+    chat = user.chat
+    new = chat.bot_messages[chat.read_cursor :]
+    chat.read_cursor = len(chat.bot_messages)
+    return new

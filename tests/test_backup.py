@@ -11,6 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlmodel import select
 
 from bot.backup import (
     BackupError,
@@ -26,7 +27,7 @@ from bot.cli import main
 from bot.config_check import decode_backup_key, new_backup_key
 from bot.services.attachments import AttachmentStore
 from db.engine import create_engine, create_session_pool
-from db.models import Incident, IncidentVersion, Person, Student
+from db.models import Evidence, Incident, IncidentVersion, Person, Student
 from tests.process import run_bot
 
 TZ = ZoneInfo("Asia/Aqtobe")
@@ -210,6 +211,31 @@ async def test_the_nightly_job_backs_up_the_files_too(db_url: str, tmp_path: Pat
     assert made is not None and made.suffix == ".tar"
     _database, files, encrypted = _read_backup(made, key)
     assert [data for _sha, data in files] == [PHOTO] and encrypted
+
+
+@pytest.mark.sqlite_only(reason="SQLite's file backup and restore")
+async def test_evidence_of_a_plan_items_work_is_in_the_backup(db_url: str, tmp_path: Path) -> None:
+    """A photo sent as a reply to a reminder (#12) is kept like a note's file, and backed up."""
+    store = AttachmentStore(tmp_path / "attachments")
+    await _fill(db_url, store)
+    evidence = b"%PDF- a report as evidence"
+    kept = store.put(evidence)
+    engine = create_engine(db_url)
+    try:
+        async with create_session_pool(engine)() as session:
+            author = (await session.exec(select(Person))).one()
+            session.add(
+                Evidence(
+                    occurrence_key="1.4@2026-11", person_id=author.id,  # type: ignore[arg-type]
+                    kind="document", sha256=kept.sha256, size=kept.size, at=NOW,
+                )
+            )  # fmt: skip
+            await session.commit()
+    finally:
+        await engine.dispose()
+    made = backup_database(database_path(db_url), tmp_path / "b", now=NOW, attachments=store)
+    _database, files, _encrypted = _read_backup(made, None)
+    assert sorted(data for _sha, data in files) == sorted([PHOTO, evidence])
 
 
 @pytest.mark.sqlite_only(reason="SQLite's file backup and restore")

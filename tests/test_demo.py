@@ -34,7 +34,8 @@ async def test_the_school_day_plays_in_kazakh() -> None:
     notice = "🤖 Bot → Айгүл: 🔔 Жаңа жазба №1 · сабаққа келмеу · 7Ә"
     assert notice in note.transcript and "Сапаров" not in note.transcript.split(notice)[1]
     status = result.scene("/status")
-    assert "Кеңес отырыстары" in status.transcript
+    assert "Жоспардың орындалуы" in status.transcript
+    assert "Отырыстар: 0/10 өтті" in status.transcript
     rendered = result.render()
     assert "Fake Telegram saw no violations." in rendered
     assert rendered.index("━━ 07:30") < rendered.index("━━ 07:40") < rendered.index("━━ 14:00")

@@ -354,3 +354,32 @@ async def test_minutes_naming_a_child_in_a_decision_are_protected(year: Year) ->
         await session.commit()
         made = await produce.minutes(session, seed_plan(), seed_calendar(), NOW, "kk", OPTS, 4)
     assert made.sensitive  # the bot sends it with protect_content
+
+
+async def test_a_silent_routine_duty_is_not_judged_in_the_analysis(year: Year) -> None:
+    """#12: a duty nobody is asked about (routine "silent") is left out of done / not done
+    where nobody reported on it; where somebody did, it counts like any other."""
+    from sqlmodel import col, delete
+
+    from bot.core.overrides import PlanOverrides, apply_overrides
+    from bot.documents.data import half_year_bounds, load_analysis
+    from db.models import Occurrence as OccurrenceRow
+    from db.models import Report
+
+    start, end = half_year_bounds(seed_calendar())
+
+    async def figures(plan: object) -> dict[str, tuple[int, str]]:
+        async with year.pool() as session:
+            data = await load_analysis(session, plan, seed_calendar(), start, end, NOW)  # type: ignore[arg-type]
+        return {i.ref: (i.due, i.status) for s in data.sections for i in s.items}
+
+    async with year.pool() as session:  # nobody reported on the weekly talks (3.3)
+        ids = select(OccurrenceRow.id).where(col(OccurrenceRow.key).startswith("3.3@"))
+        await session.exec(delete(Report).where(col(Report.occurrence_id).in_(ids)))  # type: ignore[call-overload]
+        await session.commit()
+    silent = apply_overrides(
+        seed_plan(), PlanOverrides(routine={"1.8": "silent", "3.3": "silent"})
+    )
+    before, after = await figures(seed_plan()), await figures(silent)
+    assert before["3.3"][1] == "not_done" and "3.3" not in after
+    assert after["1.8"] == before["1.8"]  # reported on in the sample year: still counted

@@ -694,6 +694,74 @@ async def test_a_part_put_back_holds_the_later_parts(
     assert [s.text for s in tg.sent] == [r.text for r in await rows(session_pool)]
 
 
+# --- one message per moment: the parts it carries (state merged) -------------------------------
+
+
+async def put_moment(pool: async_sessionmaker[AsyncSession], chat_id: int, person_id: int) -> None:
+    """Three things due to one person at one moment (bot.scheduler.moments): two tasks and a
+    summary, planned as three rows in state merged and one message that carries them."""
+    from bot.scheduler import moments
+
+    def part(key: str, section: str, occ: str | None) -> moments.Part:
+        return moments.Part(
+            key=key, kind="day_before", section=section, person_id=person_id, chat_id=chat_id,
+            lang="kk", late=False, occurrence_key=occ, text=f"alone {key}", markup=None,
+            line=moments.plain_line(f"line {key}"),
+            items=((occ, "day_before"),) if occ else (), doable=occ is not None,
+        )  # fmt: skip
+
+    parts = [part("t1", "task", "1.1@2026-11-24"), part("t2", "task", "1.2@2026-11-24"),
+             part("sum", "escalation", None)]  # fmt: skip
+    async with pool() as session:
+        assert await moments.enqueue_moment(session, parts, START) == 1
+        assert await moments.enqueue_moment(session, parts, START) == 0  # planned once
+        await session.commit()
+
+
+async def test_a_moments_parts_are_never_sent_on_their_own(session_pool, make_outbox, tg) -> None:
+    person = await add_person(session_pool, "t1", "Әсел", 100)
+    assert person.id is not None
+    await put_moment(session_pool, 100, person.id)
+    stats = await make_outbox().drain()
+    assert stats.sent == 1 and len(tg.sent) == 1
+    assert "line t1" in tg.sent[0].text and "line sum" in tg.sent[0].text
+    states = {r.dedup_key: r.state for r in await rows(session_pool)}
+    assert states == {
+        "t1": ReminderState.MERGED, "t2": ReminderState.MERGED, "sum": ReminderState.MERGED,
+        "moment:sum": ReminderState.SENT,
+    }  # fmt: skip
+    # A crash while sending the message: the message goes again (late), never its parts.
+    async with session_pool() as session:
+        carrier = (
+            await session.exec(select(Reminder).where(Reminder.dedup_key == "moment:sum"))
+        ).one()
+        carrier.state = ReminderState.SENDING
+        session.add(carrier)
+        await session.commit()
+    again = await make_outbox().drain()
+    assert (again.recovered, again.sent) == (1, 1) and len(tg.sent) == 2
+    assert {r.state for r in await rows(session_pool) if r.dedup_key != "moment:sum"} == {
+        ReminderState.MERGED
+    }
+
+
+async def test_a_moment_that_cannot_be_delivered_takes_its_parts_along(
+    session_pool, make_outbox, tg
+) -> None:
+    person = await add_person(session_pool, "t1", "Әсел", 100)
+    assert person.id is not None
+    await put_moment(session_pool, 100, person.id)
+    await put(session_pool, "elsewhere", 200)
+    tg.fail(100, BLOCKED)
+    stats = await make_outbox().drain()
+    assert stats.unreachable == 1
+    found = {r.dedup_key: r for r in await rows(session_pool)}
+    for key in ("t1", "t2", "sum", "moment:sum"):  # nothing of it reads as delivered or merged
+        assert found[key].state is ReminderState.UNREACHABLE, key
+    assert "carried by reminder" in (found["t1"].last_error or "")
+    assert found["elsewhere"].state is ReminderState.SENT
+
+
 # --- the production loop ------------------------------------------------------------------------
 
 

@@ -36,9 +36,15 @@ def who(*people: str, groups: tuple[str, ...] = ()) -> Responsible:
 
 
 def small_plan() -> Plan:
-    def item(ref: str, when: str, resp: Responsible) -> Item:
+    def item(ref: str, when: str, resp: Responsible, routine: str | None = None) -> Item:
         return Item.model_validate(
-            {"ref": ref, "title": f"Жұмыс {ref}", "when": when, "responsible": resp}
+            {
+                "ref": ref,
+                "title": f"Жұмыс {ref}",
+                "when": when,
+                "responsible": resp,
+                "routine": routine,
+            }
         )
 
     return Plan(
@@ -67,7 +73,7 @@ def small_plan() -> Plan:
                 items=(
                     item("1.1", "қараша", who("social", groups=("class-teachers",))),
                     item("1.2", "27 қараша", who("psych", "social")),
-                    item("1.3", "Күн сайын", who("social")),
+                    item("1.3", "Күн сайын", who("social"), routine="card"),
                 ),
             ),
         ),
@@ -110,6 +116,7 @@ PEOPLE = [
     ("t3", [Role.CLASS_TEACHER]),
 ]
 ID = {key: i for i, (key, _) in enumerate(PEOPLE, start=1)}
+JOINED = datetime(2026, 8, 20, 9, 0, tzinfo=TZ)  # everyone, before the school year
 
 
 @pytest.fixture(scope="module")
@@ -134,6 +141,7 @@ def roster(plan: Plan) -> Roster:
             telegram_user_id=1000 + i,
             chat_id=1000 + i,
             language=Language.RU if key == "t3" else Language.KK,
+            joined_at=JOINED,
         )
         for key, i in ID.items()
     ]
@@ -374,3 +382,108 @@ def test_monday_digest_once_per_person_with_the_weeks_work(
     assert not [i for i in run(occs, roster, at(11, 24, 9), cal).intents if i.kind == "digest"]
     assert not [i for i in run(occs, roster, monday - timedelta(minutes=1), cal).intents
                 if i.kind == "digest"]  # fmt: skip
+
+
+# --- routine duties and first contact (issue #12) ---------------------------------------------
+
+
+def with_routine(occs: list[Occurrence], ref: str, mode: str) -> list[Occurrence]:
+    from dataclasses import replace
+
+    return [replace(o, routine=mode) if o.ref == ref else o for o in occs]
+
+
+def test_a_daily_duty_is_one_weekly_checkin_on_the_weeks_last_school_day(
+    plan: Plan, occs: list[Occurrence], roster: Roster, cal: SchoolCalendar
+) -> None:
+    # Without a choice in the plan a daily duty is a weekly check-in (bot.core.routine).
+    default = plan.model_copy(
+        update={
+            "sections": tuple(
+                s.model_copy(
+                    update={
+                        "items": tuple(i.model_copy(update={"routine": None}) for i in s.items)
+                    }
+                )
+                for s in plan.sections
+            )
+        }
+    )
+    daily = [
+        o
+        for o in occurrences(default, cal, date(2026, 11, 2), date(2026, 11, 6))
+        if o.ref == "1.3"
+    ]
+    assert {o.routine for o in daily} == {"weekly_checkin"} and len(daily) == 5
+    checkin = with_routine(occs, "1.3", "weekly_checkin")
+    for moment in (at(11, 2, 8, 30), at(11, 4, 8, 30), at(11, 6, 13, 59)):
+        assert not [k for k in keys(run(checkin, roster, moment, cal)) if k.startswith("1.3@")]
+    due = run(checkin, roster, at(11, 6, 14, 0), cal)  # Friday 14:00
+    [asked] = [i for i in due.intents if i.kind == "checkin"]
+    assert asked.dedup_key == f"1.3@checkin-2026-W45|{ID['social']}|checkin"
+    assert [o.key for o in asked.items] == [f"1.3@2026-11-0{d}" for d in range(2, 7)]
+    assert not asked.late
+    # Days answered one by one are not asked again; all answered: no check-in.
+    reports = {("1.3@2026-11-02", ID["social"]): ReportView(ReportStatus.DONE)}
+    [asked] = [i for i in run(checkin, roster, at(11, 6, 15), cal, reports).intents
+               if i.kind == "checkin"]  # fmt: skip
+    assert len(asked.items) == 4
+    every = {
+        (f"1.3@2026-11-0{d}", ID["social"]): ReportView(ReportStatus.DONE) for d in range(2, 7)
+    }
+    assert not [i for i in run(checkin, roster, at(11, 6, 15), cal, every).intents
+                if i.kind == "checkin"]  # fmt: skip
+    # The bot was down on Friday: Monday morning still asks (late); Tuesday does not.
+    monday = [
+        i for i in run(checkin, roster, at(11, 9, 8, 30), cal).intents if i.kind == "checkin"
+    ]
+    assert len(monday) == 1 and monday[0].late
+    assert not [i for i in run(checkin, roster, at(11, 10, 8, 30), cal).intents
+                if i.kind == "checkin"]  # fmt: skip
+    # No overdue, no escalation for a routine duty.
+    assert not [e for e in run(checkin, roster, at(11, 12, 9), cal).escalations
+                if e.occurrence.ref == "1.3"]  # fmt: skip
+
+
+def test_a_silent_duty_sends_nothing_and_escalates_nothing(
+    occs: list[Occurrence], roster: Roster, cal: SchoolCalendar
+) -> None:
+    silent = with_routine(occs, "1.3", "silent")
+    for moment in (at(11, 2, 8, 30), at(11, 6, 14, 0), at(11, 9, 8, 30), at(11, 12, 9)):
+        due = run(silent, roster, moment, cal)
+        assert not [i for i in due.intents if "1.3@" in i.dedup_key]
+        assert not [e for e in due.escalations if e.occurrence.ref == "1.3"]
+        assert not [i for i in due.intents if any(o.ref == "1.3" for o in i.items)]
+
+
+def test_a_late_joiner_is_asked_only_about_work_due_after_joining(
+    plan: Plan, occs: list[Occurrence], cal: SchoolCalendar
+) -> None:
+    people = [
+        DbPerson(id=ID[key], key=key, name=key.title(), roles=[str(r) for r in roles])
+        for key, roles in PEOPLE
+    ]
+    joined = {"social": at(11, 26, 10, 0)}  # Thursday 26 Nov, in the middle of the month
+    accounts = [
+        Account(person_id=ID[key], telegram_user_id=ID[key], chat_id=ID[key],
+                joined_at=joined.get(key, JOINED))
+        for key, _ in PEOPLE
+    ]  # fmt: skip
+    roster = Roster(plan, people, accounts)
+    due = run(occs, roster, at(11, 26, 10, 1), cal)
+    mine = [i for i in due.intents if i.person_id == ID["social"]]
+    # 1.1 (November, month_start on the 2nd) is due on 30 Nov: hers, and not "late" (she was
+    # not here on the 2nd); 1.3 of the days before the 26th and 1.2 (due 27 Nov, reminded
+    # the 20th) - 1.2 is due after she joined: asked, not late.
+    assert {i.occurrence.key for i in mine if i.occurrence} >= {"1.1@2026-11", "1.2@2026-11-27"}
+    assert not any(i.late for i in mine)
+    assert not [i for i in mine if i.occurrence and i.occurrence.due < joined["social"]]
+    # The overdue summary does not name her for what was due before she joined.
+    later = run(occs, roster, at(12, 2, 9, 0), cal)
+    for esc in later.escalations:
+        if esc.occurrence.due < joined["social"]:
+            assert ID["social"] not in esc.not_done
+    # The others, there all along, still get the missed reminders marked late.
+    other = [i for i in due.intents if i.person_id == ID["psych"] and i.occurrence
+             and i.occurrence.key == "1.2@2026-11-27"]  # fmt: skip
+    assert other and all(i.late for i in other)

@@ -47,11 +47,13 @@ async def test_quick_commands_all_answered_after_waiting_retry_after(
             await teacher.command("/help")
         answers = [await teacher.next_message() for _ in range(3)]
         assert all(a.text.startswith("Kenes") for a in answers)
+        sent = [c for c in fakegram.calls if c.method == "sendMessage" and c.status == 200]
         refused = [c for c in fakegram.calls if c.method == "sendMessage" and c.status == 429]
-        # Each /help answer met the limit at least once and went through after waiting
-        # retry_after each time. Three handlers run at once, so a retry can meet the limit
-        # again when another's wait has not yet moved the flood clock (seen under load).
-        assert len(refused) >= 3
+        assert len(sent) == 4  # the welcome and each /help answer once: none lost, none twice
+        # Each answer met the limit, waited retry_after and went through. The three updates are
+        # handled at once: when two answers are refused in the same second, both wait, and the
+        # later one meets the limit once more (how they interleave is the event loop's choice).
+        assert 3 <= len(refused) <= 5
         assert flood.slept == [1.0] * len(refused)
         assert middleware_of(kenes.bot).waits == [1.0] * len(refused)
         await teacher.no_message()

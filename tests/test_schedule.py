@@ -618,5 +618,5 @@ def test_task_occurrences_are_built_in_the_fields_order() -> None:
     assert [f.name for f in fields(Occurrence)] == [
         "key", "ref", "item_ref", "title", "kind", "rule", "window_start", "due", "people",
         "groups", "responsible_names", "reminders", "agenda", "checklist", "date_set",
-        "provisional", "guests",
+        "provisional", "guests", "routine",
     ]  # fmt: skip

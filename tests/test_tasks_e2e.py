@@ -49,6 +49,7 @@ async def step(kenes: Kenes, now: datetime) -> int:
 
 
 async def test_reminder_with_buttons_and_done_recorded_once(app: Kenes) -> None:
+    app.clock.set(at(11, 20, 10))  # she joined the Friday before
     psych = await app.join("rakhimzhanova-ar", "Айгүл")
     assert await step(app, at(11, 25, 8, 30)) >= 1
     msg = await psych.next_message()
@@ -227,9 +228,12 @@ async def test_a_registered_students_analysis_reminds_and_is_reported_once(app: 
             actor=sp, now=app.clock.now(), tz=TZ,
         )  # fmt: skip
     await step(app, at(11, 24, 9, 1))
-    reminder = next(m for m in psych.bot_messages if "3.1.1. алғашқы · 7Ә" in m.text)
-    assert "Ким" not in reminder.text and f"#{student.id}" not in reminder.text  # no id
-    done = reminder.button("✅ Орындалды")
+    # One message for the moment: her weekly talks (3.3) and the analysis, a row each; the
+    # child by class, never by id or name.
+    reminder = next(m for m in psych.bot_messages if "алғашқы · 7Ә" in m.text)
+    assert "Ким" not in reminder.text and f"#{student.id}" not in reminder.text
+    assert reminder.buttons[-1] == ["✅ Барлығы орындалды"]
+    done = reminder.button("✅ 3.1.1")
     assert done is not None
     # A double tap: the same data twice. Both are handled at once, in either order; the test
     # waits for both answers (it used to wait for the last tap's only, and the other, still
@@ -243,6 +247,10 @@ async def test_a_registered_students_analysis_reminds_and_is_reported_once(app: 
             await session.exec(select(ReportEvent).where(ReportEvent.status == ReportStatus.DONE))
         ).all()
     assert len(events) == 1
+    # Just that row went; the talks' row stays ("Done all" is for two or more).
+    edited = psych.chat.get(reminder.message_id)
+    assert edited is not None
+    assert edited.buttons == [["✅ 3.3", "⋯ 3.3"]]
 
 
 async def test_flagged_cases_ride_on_the_chairs_session_reminder(app: Kenes) -> None:

@@ -15,6 +15,7 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.cli.plan import add_core_commands
     from bot.cli.send import add_send_command
     from bot.cli.serve import add_serve_commands
+    from bot.cli.simulate import add_simulate_command
     from bot.cli.staff import add_staff_commands
     from bot.demo import add_demo_command
 
@@ -34,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_audit_commands(sub)
     add_send_command(sub)
     add_serve_commands(sub)
+    add_simulate_command(sub)
     return parser
 
 

@@ -6,7 +6,9 @@ laid on the plan here, as a pure function, like the reassignments (`bot.core.ass
 * **timing** — an item or sub-item whose *When* cell was empty or unreadable (2.4) gets the
   timing an admin picked: once on a date, monthly, each quarter, all year, on event;
 * **host** — who in the school hosts an item whose responsible are all external (3.4.1): an
-  item, a sub-item, or a session's agenda point ("council-3.2").
+  item, a sub-item, or a session's agenda point ("council-3.2");
+* **routine** — how a routine duty reaches its people (`bot.core.routine`): a card each time,
+  a weekly check-in, or silent.
 """
 
 from __future__ import annotations
@@ -43,9 +45,10 @@ def timing_choice(choice: str, day: date | None = None) -> tuple[TimingRule, ...
 class PlanOverrides:
     timing: Mapping[str, tuple[TimingRule, ...]] = field(default_factory=dict)
     hosts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    routine: Mapping[str, str] = field(default_factory=dict)  # item ref -> mode
 
     def __bool__(self) -> bool:
-        return bool(self.timing or self.hosts)
+        return bool(self.timing or self.hosts or self.routine)
 
 
 def needs_timing(plan: Plan) -> list[tuple[str, str]]:
@@ -76,7 +79,7 @@ def apply_overrides(plan: Plan, overrides: PlanOverrides) -> Plan:
     """`plan` with the chat's timings and hosts laid on it (refs it does not have are left)."""
     if not overrides:
         return plan
-    timing, hosts = overrides.timing, overrides.hosts
+    timing, hosts, routine = overrides.timing, overrides.hosts, overrides.routine
 
     def sub(s: SubItem) -> SubItem:
         update: dict[str, object] = {}
@@ -92,6 +95,8 @@ def apply_overrides(plan: Plan, overrides: PlanOverrides) -> Plan:
             update["timing"] = timing[i.ref]
         if i.ref in hosts:
             update["responsible"] = i.responsible.model_copy(update={"host": hosts[i.ref]})
+        if i.ref in routine:
+            update["routine"] = routine[i.ref]
         return i.model_copy(update=update)
 
     def point(s: Session, p: AgendaPoint) -> AgendaPoint:

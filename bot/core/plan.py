@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -170,6 +170,10 @@ class Item(_Timed):
     responsible: Responsible
     subitems: tuple[SubItem, ...] = ()
     remind: bool = True  # False: tracked, but reminders come from elsewhere (1.6: sessions)
+    # A routine duty (daily, weekly, all year): "card" (a reminder each time), "weekly_checkin"
+    # (one Friday question for the week), "silent" (counted only). None: the default,
+    # `bot.core.routine.mode_for` (a weekly check-in for daily duties, a card otherwise).
+    routine: Literal["card", "weekly_checkin", "silent"] | None = None
     note: str | None = None  # how the source was read, where it needed a decision
 
 

@@ -71,6 +71,7 @@ from bot.core.calendar import SchoolCalendar
 from bot.core.hosts import external_only, guest_names, host_of
 from bot.core.plan import Item, Plan, Responsible, Session, SubItem
 from bot.core.roles import Role
+from bot.core.routine import mode_for
 from bot.core.timing import (
     AllYear,
     BeforeHolidays,
@@ -177,6 +178,7 @@ class Occurrence:
     # the nearest earlier working day).
     provisional: tuple[str, ...] = ()
     guests: tuple[str, ...] = ()  # external people the responsible (the host) invites
+    routine: str = "card"  # how it reaches its people: `bot.core.routine` (card, check-in, …)
 
     @property
     def hosted(self) -> bool:
@@ -501,6 +503,7 @@ def _task_occurrences(
     resp: Responsible,
     remind: bool,
     checklist: tuple[str, ...],
+    routine: str | None = None,
 ) -> Iterator[Occurrence]:
     people, groups, names = ctx.who(resp)
     guests = ctx.guests(resp)
@@ -508,6 +511,7 @@ def _task_occurrences(
     for rule in timing:
         if rule.kind not in SCHEDULED_KINDS:
             continue
+        mode = mode_for(routine, rule.kind)
         for period in ctx.periods(rule):
             if reviews and rule.kind != "all_year":
                 period = ctx.before_review(period, reviews)
@@ -519,7 +523,7 @@ def _task_occurrences(
             yield Occurrence(
                 key, ref, item_ref, title, "task", rule.kind, period.window_start, period.due,
                 people, groups, names, period.reminders if remind else (), (), checklist, True,
-                period.provisional, guests,
+                period.provisional, guests, mode,
             )  # fmt: skip
 
 
@@ -537,6 +541,7 @@ def _item_occurrences(ctx: _Context, item: Item) -> Iterator[Occurrence]:
             sub.responsible or item.responsible,
             item.remind,
             (),
+            item.routine,
         )
     if not timed or checklist:
         yield from _task_occurrences(
@@ -548,6 +553,7 @@ def _item_occurrences(ctx: _Context, item: Item) -> Iterator[Occurrence]:
             item.responsible,
             item.remind,
             checklist,
+            item.routine,
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramAPIError
@@ -12,7 +13,9 @@ from aiogram.types import CallbackQuery, ErrorEvent, Message
 
 from bot.commands import BY_PERMISSION
 from bot.filters import Inline, PrivateChat
+from bot.permissions import Perm, can
 from bot.texts import t
+from db.models import Person
 
 log = logging.getLogger(__name__)
 PRIVILEGED = {name for names in BY_PERMISSION.values() for name in names}
@@ -33,11 +36,33 @@ async def command(message: Message, lang: str) -> None:
     await message.answer(t(lang, "not_allowed" if name in PRIVILEGED else "unknown_command"))
 
 
-async def other(message: Message, lang: str, state: FSMContext) -> None:
+async def other(
+    message: Message, lang: str, state: FSMContext, person: Person | None = None
+) -> None:
     if await state.get_state() is not None:
         await message.answer(t(lang, "text_expected"))
     else:
-        await message.answer(t(lang, "unknown_input"))
+        await message.answer(free_text_help(lang, person.roles if person is not None else ()))
+
+
+# The commands a role most likely wants when it writes free text, most likely first.
+LIKELY: tuple[tuple[Perm | None, str], ...] = (
+    (Perm.MANAGE_STAFF, "staff"),
+    (Perm.VIEW_STATUS, "status"),
+    (None, "tasks"),
+    (Perm.FILE_INCIDENT, "incident"),
+    (Perm.MANAGE_SESSIONS, "sessions"),
+    (None, "today"),
+    (None, "help"),
+)
+
+
+def free_text_help(lang: str, roles: Iterable[str]) -> str:
+    """A short help for free text outside any dialogue: the three most likely actions."""
+    roles = list(roles)
+    names = [name for perm, name in LIKELY if perm is None or can(roles, perm)][:3]
+    actions = "\n".join(f"/{name} — {t(lang, f'cmd_{name}')}" for name in names)
+    return t(lang, "free_text_help", actions=actions)
 
 
 async def stale_button(query: CallbackQuery, lang: str) -> None:

@@ -469,9 +469,9 @@ async def _take_file(message: Message, state: FSMContext, lang: str, settings: S
     incoming = attachments.incoming_of(message)
     if incoming is None:
         return True
-    limit = _max_bytes(settings)
+    limit = attachments.max_bytes(settings.attachment_max_mb)
     if incoming.size is not None and incoming.size > limit:
-        await message.answer(_too_large(lang, incoming.size, limit))
+        await message.answer(attachments.too_large_text(lang, incoming.size, limit))
         return False
     await state.update_data(
         file_id=incoming.file_id,
@@ -481,15 +481,6 @@ async def _take_file(message: Message, state: FSMContext, lang: str, settings: S
         file_mime=incoming.mime,
     )
     return True
-
-
-def _max_bytes(settings: Settings) -> int:
-    return int(settings.attachment_max_mb * attachments.MB)
-
-
-def _too_large(lang: str, size: int | None, limit: int) -> str:
-    shown = f"{size / attachments.MB:.1f}" if size is not None else "> 20"
-    return t(lang, "att_too_large", size=shown, limit=f"{limit / attachments.MB:g}")
 
 
 async def text_typed(
@@ -710,10 +701,14 @@ async def _fetch(
         data.get("file_mime"),
     )  # fmt: skip
     try:
-        kept = await attachments.fetch(bot, incoming, store, _max_bytes(settings))
+        kept = await attachments.fetch(
+            bot, incoming, store, attachments.max_bytes(settings.attachment_max_mb)
+        )
     except attachments.TooLarge as exc:
         await state.update_data(file_id=None, file_kind=None)
-        await query.answer(_too_large(lang, exc.size, exc.limit)[:200], show_alert=True)
+        await query.answer(
+            attachments.too_large_text(lang, exc.size, exc.limit)[:200], show_alert=True
+        )
         return None
     except (TelegramAPIError, OSError) as exc:
         log.warning("a note's file could not be fetched: %s", exc)

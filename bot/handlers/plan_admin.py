@@ -407,7 +407,25 @@ def _short(text: str, width: int) -> str:
     return (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip(" ,.;:—-") + "…"
 
 
-async def undated(message: Message, session: AsyncSession, lang: str, plan: Plan) -> None:
+async def undated(
+    message: Message,
+    session: AsyncSession,
+    lang: str,
+    plan: Plan,
+    calendar: SchoolCalendar,
+    clock: Clock,
+) -> None:
+    text, markup = await plan_screen(session, lang, plan, calendar, clock)
+    await message.answer(text, reply_markup=markup)
+
+
+async def plan_screen(
+    session: AsyncSession, lang: str, plan: Plan, calendar: SchoolCalendar, clock: Clock
+) -> tuple[str, InlineKeyboardMarkup]:
+    """/plan: undated items, hosted items, and the way to the routine duties and to the work
+    due before its people joined (`bot.handlers.plan_routine`)."""
+    from bot.handlers.plan_routine import extra_buttons
+
     current = plan_in(await effective_plan(session, plan), lang)
     missing = needs_timing(current)
     hosts = hosted(current)
@@ -441,8 +459,10 @@ async def undated(message: Message, session: AsyncSession, lang: str, plan: Plan
                 text=t(lang, "btn_plan_host", ref=ref_text(h.ref, lang)),
                 callback_data=PlanCb(action=PlanAction.HOST, ref=h.ref),
             )
+    for button in await extra_buttons(session, lang, plan, calendar, clock):
+        builder.add(button)
     builder.adjust(1)
-    await message.answer("\n".join(lines), reply_markup=builder.as_markup())
+    return "\n".join(lines), builder.as_markup()
 
 
 def _hosted_one(plan: Plan, ref: str) -> Hosted | None:

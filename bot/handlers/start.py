@@ -11,10 +11,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
 from bot.commands import refresh_menu
+from bot.core.plan import Plan
+from bot.core.roles import Role
+from bot.core.routine import WEEKLY_CHECKIN, routine_items
 from bot.escape import quote
 from bot.filters import PrivateChat
 from bot.services import staff
-from bot.services.staff import RedeemStatus
+from bot.services.assignments import effective_plan
+from bot.services.staff import RedeemStatus, members_of
 from bot.strangers import StrangerBook
 from bot.texts import normalize_language, role_name, t
 from db.models import Account, AccountState, Person
@@ -49,6 +53,7 @@ async def start_with_payload(
     lang: str,
     person: Person | None,
     strangers: StrangerBook,
+    plan: Plan,
 ) -> None:
     assert message.from_user is not None
     await state.clear()
@@ -73,9 +78,9 @@ async def start_with_payload(
             if result.person.class_name
             else ""
         )
-        await message.answer(
-            t(lang, "invite_ok", name=quote(result.person.name), roles=roles, klass=klass)
-        )
+        welcome = t(lang, "invite_ok", name=quote(result.person.name), roles=roles, klass=klass)
+        plan_in_use = await effective_plan(session, plan)
+        await message.answer(welcome + "\n\n" + what_comes(lang, plan_in_use, result.person))
         assert message.bot is not None
         await refresh_menu(message.bot, message.chat.id, lang, result.person.roles)
         return
@@ -88,6 +93,23 @@ async def start_with_payload(
         strangers.silent(message.from_user.id, "dropped")
         return
     await message.answer(t(lang, REFUSALS[result.status]))
+
+
+def what_comes(lang: str, plan: Plan, person: Person) -> str:
+    """The first contact: what the bot will send this person, and when."""
+    lines = [t(lang, "welcome_head"), t(lang, "welcome_monday"), t(lang, "welcome_due")]
+    duties = [
+        item.ref
+        for item in routine_items(plan)
+        if item.mode == WEEKLY_CHECKIN
+        and members_of(plan.item(item.ref).responsible, plan, [person])
+    ]
+    if duties:
+        lines.append(t(lang, "welcome_friday", refs=", ".join(duties)))
+    council = {Role.CHAIR.value, Role.COUNCIL_MEMBER.value, Role.SECRETARY.value}
+    if council & set(person.roles):
+        lines.append(t(lang, "welcome_sessions"))
+    return "\n".join(lines) + "\n\n" + t(lang, "welcome_foot")
 
 
 async def start_plain(

@@ -1,4 +1,4 @@
-"""Reporting with a tap, and /tasks, /today.
+"""Reporting with a tap (/tasks and /today are `bot.handlers.task_list`).
 
 Every task reminder carries Done · Snooze (1 hour, tomorrow, next week) · Can't (asks a reason)
 · Comment. A tap is recorded once (`bot.services.tasks.record`: idempotency keys built from what
@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.callbacks import TaskAction, TaskCb
+from bot.callbacks import CheckinCb, TaskAction, TaskCb
 from bot.clock import Clock
 from bot.core.calendar import SchoolCalendar
 from bot.core.plan import Plan
@@ -28,19 +28,18 @@ from bot.core.plan_lang import localize
 from bot.core.schedule import Occurrence
 from bot.escape import quote
 from bot.filters import Inline, PrivateChat
-from bot.keyboards import task_kb, task_snooze_kb, without_occurrence
-from bot.scheduler.planner import Roster
+from bot.keyboards import keep_nav, task_kb, task_snooze_kb, without_occurrence
+from bot.scheduler.planner import ReportView, Roster
 from bot.screens import edit, edit_markup
 from bot.services import tasks
 from bot.services.assignments import effective_plan
 from bot.services.tasks import TaskState
 from bot.states import TaskForm
-from bot.texts import t, tp
+from bot.texts import t
 from db.models import Person, Report, ReportStatus
 
 log = logging.getLogger(__name__)
 TEXT_MAX = 1000
-LIST_MAX = 10
 SNOOZE_CHOICE = {
     TaskAction.SNOOZE_HOUR: "hour",
     TaskAction.SNOOZE_TOMORROW: "tomorrow",
@@ -51,8 +50,6 @@ SNOOZE_CHOICE = {
 def router_factory() -> Router:
     router = Router(name="tasks")
     router.message.filter(PrivateChat())
-    router.message.register(tasks_list, Command("tasks"))
-    router.message.register(today_list, Command("today"))
     typed = Inline(F.text & ~F.text.startswith("/"))  # a command is not a reason (see
     router.message.register(reason_entered, TaskForm.cant, typed)  # CommandEndsDialogue)
     router.message.register(comment_entered, TaskForm.comment, typed)
@@ -72,7 +69,7 @@ def router_factory() -> Router:
 class Found:
     occ: Occurrence
     roster: Roster
-    reports: dict[tuple[str, int], tasks.ReportView]
+    reports: dict[tuple[str, int], ReportView]
 
 
 async def _find(
@@ -107,7 +104,7 @@ def _view(
     lang: str, found: Found, person: Person, report: Report | None, comment: str | None = None
 ) -> tuple[str, InlineKeyboardMarkup]:
     if report is not None:
-        found.reports[(found.occ.key, report.person_id)] = tasks.ReportView(
+        found.reports[(found.occ.key, report.person_id)] = ReportView(
             report.status, report.snoozed_until
         )
     assert person.id is not None
@@ -121,6 +118,33 @@ def _view(
     )
     finished = report is not None and report.status in (ReportStatus.DONE, ReportStatus.CANT)
     return text, task_kb(lang, found.occ.key, finished=finished)
+
+
+async def show_card(
+    query: CallbackQuery,
+    occ_key: str,
+    back_to: CallbackData,
+    session: AsyncSession,
+    person: Person,
+    plan: Plan,
+    calendar: SchoolCalendar,
+    clock: Clock,
+    lang: str,
+) -> None:
+    """An item's card in the tapped message (from a message of several items, or /tasks),
+    with a Back button that returns there; its own buttons keep it (`_nav`)."""
+    found = await _find(session, occ_key, person, plan, calendar, clock.now())
+    if isinstance(found, str):
+        await query.answer(t(lang, found), show_alert=True)
+        return
+    assert person.id is not None
+    report = (await tasks.report_texts(session, found.occ.key)).get(person.id)
+    text, markup = _view(lang, found, person, report)
+    back = [InlineKeyboardButton(text=t(lang, "btn_back"), callback_data=back_to.pack())]
+    await edit(
+        query.message, text, InlineKeyboardMarkup(inline_keyboard=[*markup.inline_keyboard, back])
+    )
+    await query.answer()
 
 
 async def _edit(
@@ -158,21 +182,22 @@ async def done(
         person_id=person.id,
         status=ReportStatus.DONE,
         now=now,
-        idempotency_key=f"done|{found.occ.key}|{person.id}",
+        idempotency_key=await tasks.done_key(session, row, person.id),
     )
-    if _lists_several(query.message):  # a council decisions' message: only this one's buttons go
+    if _lists_several(query.message):  # several items' rows: only this one's buttons go
         markup = query.message.reply_markup  # type: ignore[union-attr]
         assert markup is not None
-        await edit_markup(query.message, without_occurrence(markup, found.occ.key))
+        if recorded.new:  # a repeated tap: the first one took the row away
+            await edit_markup(query.message, without_occurrence(markup, found.occ.key))
     else:
-        await _edit(
-            query.message, *_view(lang, found, person, recorded.report), changed=recorded.new
-        )
+        text, markup = _view(lang, found, person, recorded.report)
+        await _edit(query.message, text, _nav(query, markup), changed=recorded.new)
     await query.answer(t(lang, "task_saved" if recorded.new else "task_already_done"))
 
 
 def _lists_several(message: object) -> bool:
-    """A message with the buttons of more than one task (the owner's decisions of a session)."""
+    """A message with the buttons of more than one item (one message per moment, or the
+    owner's decisions of a session): a tap answers one row, the others stay."""
     markup = getattr(message, "reply_markup", None)
     if markup is None:
         return False
@@ -180,6 +205,8 @@ def _lists_several(message: object) -> bool:
     for row in markup.inline_keyboard:
         for button in row:
             data = button.callback_data or ""
+            if data.startswith(("b1:a", "b1:o", CheckinCb.__prefix__ + ":")):
+                return True  # "Done all", "open item", a check-in: a message of several
             if data.startswith(TaskCb.__prefix__ + ":"):
                 try:
                     keys.add(TaskCb.unpack(data).occ)
@@ -196,13 +223,20 @@ async def snooze_menu(
     if isinstance(found, str):
         await query.answer(t(lang, found), show_alert=True)
         return
-    await edit_markup(query.message, task_snooze_kb(lang, callback_data.occ))
+    await edit_markup(query.message, _nav(query, task_snooze_kb(lang, callback_data.occ)))
     await query.answer()
 
 
 async def back(query: CallbackQuery, callback_data: TaskCb, lang: str) -> None:
-    await edit_markup(query.message, task_kb(lang, callback_data.occ))
+    await edit_markup(query.message, _nav(query, task_kb(lang, callback_data.occ)))
     await query.answer()
+
+
+def _nav(query: CallbackQuery, markup: InlineKeyboardMarkup) -> InlineKeyboardMarkup:
+    """`markup` with the tapped message's way back (to its message of several items, or to
+    /tasks) kept."""
+    old = getattr(query.message, "reply_markup", None)
+    return keep_nav(old, markup) or markup
 
 
 async def snooze(
@@ -238,7 +272,8 @@ async def snooze(
         idempotency_key=f"snooze|{found.occ.key}|{person.id}|{choice}|{message_id}",
         snoozed_until=until,
     )
-    await _edit(query.message, *_view(lang, found, person, recorded.report), changed=recorded.new)
+    text, markup = _view(lang, found, person, recorded.report)
+    await _edit(query.message, text, _nav(query, markup), changed=recorded.new)
     await query.answer(t(lang, "task_saved" if recorded.new else "task_already"))
 
 
@@ -260,10 +295,12 @@ async def ask_text(
     cant = callback_data.action is TaskAction.CANT
     await state.set_state(TaskForm.cant if cant else TaskForm.comment)
     message = query.message
+    nav = keep_nav(getattr(message, "reply_markup", None), None)
     await state.update_data(
         occ=found.occ.key,
         chat=message.chat.id if message is not None else None,
         message=message.message_id if message is not None else None,
+        nav=nav.model_dump_json(exclude_none=True) if nav is not None else None,
     )
     await query.answer()
     if message is not None:
@@ -317,6 +354,9 @@ async def _text_entered(
     if chat and original:
         comment = text if status is ReportStatus.COMMENT else None
         view, markup = _view(lang, found, person, recorded.report, comment)
+        nav = data.get("nav")
+        if nav:
+            markup = keep_nav(InlineKeyboardMarkup.model_validate_json(nav), markup) or markup
         try:
             await bot.edit_message_text(
                 text=view, chat_id=chat, message_id=original, reply_markup=markup
@@ -342,84 +382,3 @@ async def comment_entered(
     await _text_entered(
         message, ReportStatus.COMMENT, session, person, plan, calendar, clock, lang, state, bot
     )
-
-
-# --- /tasks, /today -----------------------------------------------------------------------------
-
-
-async def _my_work(
-    session: AsyncSession,
-    person: Person,
-    plan: Plan,
-    calendar: SchoolCalendar,
-    now: datetime,
-    *,
-    today_only: bool,
-) -> tuple[list[Occurrence], Roster, dict[tuple[str, int], tasks.ReportView]]:
-    overrides = await tasks.load_overrides(session, calendar)
-    local = now.astimezone(calendar.tz)
-    plan = await effective_plan(session, plan)
-    occs = tasks.occurrences_around(plan, calendar, overrides, local.date())
-    roster = await tasks.load_roster(session, plan)
-    reports = await tasks.reports_for(session, [o.key for o in occs])
-    end_of_day = local.replace(hour=23, minute=59, second=59)
-    until = end_of_day if today_only else local + timedelta(days=7)
-    assert person.id is not None
-    items = tasks.open_work(
-        occs, roster, reports, person.id, now, until=until, closed=overrides.closed
-    )
-    if today_only:
-        items = [o for o in items if o.due <= end_of_day]
-    return items, roster, reports
-
-
-async def _send_list(
-    message: Message,
-    session: AsyncSession,
-    person: Person,
-    plan: Plan,
-    calendar: SchoolCalendar,
-    clock: Clock,
-    lang: str,
-    *,
-    today_only: bool,
-) -> None:
-    items, roster, reports = await _my_work(
-        session, person, plan, calendar, clock.now(), today_only=today_only
-    )
-    if not items:
-        await message.answer(t(lang, "today_none" if today_only else "tasks_none"))
-        return
-    head = "today_head" if today_only else "tasks_head"
-    await message.answer(t(lang, head, tasks=tp(lang, "n_tasks", len(items))))
-    assert person.id is not None
-    for occ in items[:LIST_MAX]:
-        report = reports.get((occ.key, person.id))
-        state = TaskState(report.status, report.snoozed_until) if report else None
-        text = tasks.render_task(
-            lang,
-            occ,
-            person_id=person.id,
-            roster=roster,
-            done=tasks.progress(occ, roster, reports),
-            state=state,
-        )
-        await message.answer(text, reply_markup=task_kb(lang, occ.key))
-    if len(items) > LIST_MAX:
-        await message.answer(
-            t(lang, "tasks_more", more=tp(lang, "n_tasks", len(items) - LIST_MAX))
-        )
-
-
-async def tasks_list(
-    message: Message, session: AsyncSession, person: Person, plan: Plan,
-    calendar: SchoolCalendar, clock: Clock, lang: str,
-) -> None:  # fmt: skip
-    await _send_list(message, session, person, plan, calendar, clock, lang, today_only=False)
-
-
-async def today_list(
-    message: Message, session: AsyncSession, person: Person, plan: Plan,
-    calendar: SchoolCalendar, clock: Clock, lang: str,
-) -> None:  # fmt: skip
-    await _send_list(message, session, person, plan, calendar, clock, lang, today_only=True)

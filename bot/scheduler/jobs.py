@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -38,21 +38,26 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.clock import Clock
 from bot.config import CALENDAR_DIR
 from bot.core.calendar import SchoolCalendar
+from bot.core.hosts import guests_of
 from bot.core.plan import Plan
+from bot.core.plan_lang import localize
 from bot.core.schedule import DEFAULT_POLICY, ReminderPolicy
 from bot.fsm_storage import STALE_AFTER, DbStorage
-from bot.keyboards import record_prompt_kb, rsvp_kb, set_date_kb, task_kb
+from bot.keyboards import record_prompt_kb, report_ready_kb, rsvp_kb, set_date_kb, task_kb
 from bot.permissions import Perm, can
+from bot.scheduler import moments
 from bot.scheduler.planner import (
     DEFAULT_CONFIG,
     Escalation,
     Intent,
     PlannerConfig,
+    ReportView,
     Roster,
     plan_reminders,
 )
-from bot.services import students, tasks
+from bot.services import routine, students, tasks
 from bot.services.assignments import effective_plan
+from bot.texts import t
 from db.dialect import insert_ignore
 from db.models import KeyValue, Report, ReportStatus
 from db.models import Occurrence as OccurrenceRow
@@ -116,15 +121,18 @@ async def tick(ctx: AppContext, now: datetime) -> TickResult:
         cases: list[students.CouncilCase] = []
         if any(i.occurrence is not None and i.occurrence.kind == "session" for i in fresh):
             cases = await students.council_cases(session)  # 3.5: on the agenda by themselves
+        parts: dict[int, list[moments.Part]] = {}
         for intent in fresh:
-            text, markup = _render(intent, roster, reports, overrides, now, cases)
-            if await _enqueue(session, intent, text, markup, now):
-                result.enqueued += 1
+            part = _part(intent, roster, reports, overrides, now, cases, ctx.calendar)
+            parts.setdefault(intent.person_id, []).append(part)
         if due.escalations and due.summary_to:
-            result.escalated = await _summary(
-                session, ctx, due.escalations, due.summary_to, roster, now
-            )
-            result.enqueued += bool(result.escalated) * len(due.summary_to)
+            summary = await _summary(session, ctx, due.escalations, due.summary_to, roster, now)
+            result.escalated = len(due.escalations) if summary else 0
+            for part in summary:
+                parts.setdefault(part.person_id, []).append(part)
+        for mine in parts.values():
+            _trim_digest(mine, now, plan)
+            result.enqueued += await moments.enqueue_moment(session, mine, now)
         if ctx.calendar_dir is not None:
             result.enqueued += await _calendar_warning(session, ctx, ctx.calendar_dir, roster, now)
         await session.commit()
@@ -173,23 +181,54 @@ async def _enqueue(
     )
 
 
-def _render(
+def _part(
     intent: Intent,
     roster: Roster,
-    reports: dict[tuple[str, int], tasks.ReportView],
+    reports: dict[tuple[str, int], ReportView],
     overrides: tasks.Overrides,
     now: datetime,
-    cases: Sequence[students.CouncilCase] = (),
-) -> tuple[str, InlineKeyboardMarkup | None]:
+    cases: Sequence[students.CouncilCase],
+    calendar: SchoolCalendar,
+) -> moments.Part:
+    """An intent as a message alone and as a part of a message with others."""
     lang, occ = intent.lang, intent.occurrence
+
+    def make(
+        section: str,
+        text: str,
+        markup: InlineKeyboardMarkup | None,
+        block: str | Callable[[int], str],
+        **extra: Any,
+    ) -> moments.Part:
+        return moments.Part(
+            key=intent.dedup_key, kind=intent.kind, section=section, person_id=intent.person_id,
+            chat_id=intent.chat_id, lang=lang, late=intent.late,
+            occurrence_key=occ.key if occ is not None else None, text=text, markup=markup,
+            line=moments.plain_line(block) if isinstance(block, str) else block,
+            rows=list(markup.inline_keyboard) if markup is not None else [], **extra,
+        )  # fmt: skip
+
     if intent.kind == "digest":
-        return tasks.render_digest(lang, intent.items, now, roster.plan), None
+        text = tasks.render_digest(lang, intent.items, now, roster.plan)
+        return make("digest", text, None, text, occurrences=intent.items)
+    if intent.kind == "checkin":
+        days = tuple(localize(o, roster.plan, lang) for o in intent.items)  # keys kept
+        text = routine.render_checkin(lang, days, calendar.tz)
+        late = "\n\n" + t(lang, "task_late") if intent.late else ""
+        alone = InlineKeyboardMarkup(
+            inline_keyboard=routine.checkin_rows(lang, days, with_ref=False)
+        )
+        part = make("checkin", text + late, alone, text, doable=True,
+                    items=tuple((o.key, "checkin") for o in days))  # fmt: skip
+        part.rows = routine.checkin_rows(lang, days, with_ref=True)
+        return part
     assert occ is not None
     if occ.kind == "session" and intent.kind == "record":
         number = occ.ref.removeprefix("council-")
         local = occ.due.astimezone(intent.at.tzinfo)
         text = tasks.render_record_prompt(lang, number, local)
-        return text, record_prompt_kb(lang, int(number)) if number.isdigit() else None
+        markup = record_prompt_kb(lang, int(number)) if number.isdigit() else None
+        return make("session", text, markup, text)
     if occ.kind == "session":
         number = occ.ref.removeprefix("council-")
         place = overrides.session_places.get(int(number)) if number.isdigit() else None
@@ -197,11 +236,16 @@ def _render(
         # Flagged cases (ids and class, never a name) only for those who may read the cards.
         shown = cases if person is not None and can(person.roles, Perm.READ_ALL_INCIDENTS) else ()
         text = tasks.render_session(lang, intent, place, shown, roster.plan)
+        block = tasks.render_session(lang, replace(intent, late=False), place, shown, roster.plan)
+        markup = None
         if intent.kind.startswith("set_date") and number.isdigit():
-            return text, set_date_kb(lang, int(number))  # straight to the day picker
-        if number.isdigit():  # I'll come / I can't: the chair sees the count
-            return text, rsvp_kb(lang, int(number))
-        return text, None
+            markup = set_date_kb(lang, int(number))  # straight to the day picker
+        elif number.isdigit():  # I'll come / I can't: the chair sees the count
+            rows = list(rsvp_kb(lang, int(number)).inline_keyboard)
+            if intent.points:  # a reporter: "my report is ready" (/status)
+                rows += report_ready_kb(lang, int(number)).inline_keyboard
+            markup = InlineKeyboardMarkup(inline_keyboard=rows)
+        return make("session", text, markup, block)
     text = tasks.render_task(
         lang,
         occ,
@@ -211,7 +255,27 @@ def _render(
         kind=intent.kind,
         late=intent.late,
     )
-    return text, task_kb(lang, occ.key)
+    guests = (guests_of(roster.plan, occ.ref, lang) or occ.guests) if occ.guests else ()
+    ref, title = tasks.named(lang, occ, roster.plan)
+    line = moments.task_line(lang, ref, routine.short(title), occ.due, intent.kind, guests)
+    part = make("task", text, task_kb(lang, occ.key), line, doable=True,
+                items=((occ.key, intent.kind),))  # fmt: skip
+    label = routine.short(title, 24) if occ.rule == "decision" else ref  # decisions: by title
+    part.rows = moments.task_rows(lang, label, occ.key)
+    return part
+
+
+def _trim_digest(parts: list[moments.Part], now: datetime, plan: Plan) -> None:
+    """A digest among other parts lists only what they do not carry already (nothing: it is
+    still planned, as a part, and shows no block)."""
+    if len(parts) < 2:
+        return
+    carried = {key for p in parts for key, _ in p.items}
+    for part in parts:
+        if part.section == "digest":
+            items = [o for o in part.occurrences if o.key not in carried]
+            text = tasks.render_digest(part.lang, items, now, plan) if items else ""
+            part.line = moments.plain_line(text)
 
 
 async def _claim(session: AsyncSession, key: str, value: str, now: datetime) -> bool:
@@ -227,28 +291,35 @@ async def _summary(
     to: tuple[tuple[int, int, str], ...],
     roster: Roster,
     now: datetime,
-) -> int:
-    """Once a day from `summary_time`: the newly overdue occurrences, once each."""
+) -> list[moments.Part]:
+    """Once a day from `summary_time`: the newly overdue occurrences, once each, as one part
+    per recipient (it joins whatever else they get at this moment)."""
     local = now.astimezone(ctx.calendar.tz)
     if local.time() < ctx.config.summary_time:
-        return 0
+        return []
     if not await _claim(session, f"overdue-summary:{local.date().isoformat()}", "1", now):
-        return 0
+        return []
     fresh = [
         e
         for e in escalations
         if await _claim(session, f"escalated:{e.occurrence.key}", local.isoformat(), now)
     ]
     if not fresh:
-        return 0
+        return []
     reasons = await _cant_reasons(session, [e.occurrence.key for e in fresh])
     run = f"overdue-summary@{local.date().isoformat()}"
+    parts = []
     for pid, chat_id, lang in to:
         text = tasks.render_summary(lang, fresh, roster, reasons)
-        intent = Intent(run + f"|{pid}|escalation", "escalation", pid, chat_id, lang, now, False)
-        await _enqueue(session, intent, text, None, now)
+        parts.append(
+            moments.Part(
+                key=run + f"|{pid}|escalation", kind="escalation", section="escalation",
+                person_id=pid, chat_id=chat_id, lang=lang, late=False, occurrence_key=None,
+                text=text, markup=None, line=moments.plain_line(text),
+            )
+        )  # fmt: skip
     log.info("overdue summary: %d occurrences to %d people", len(fresh), len(to))
-    return len(fresh)
+    return parts
 
 
 async def _calendar_warning(

@@ -22,6 +22,14 @@ The rules:
   reporters get the lead reminders; each reporter with their own points.
 * **Digest**: the first working day of each ISO week, from `digest_time`, one message per person
   with open work this week or overdue (key ``digest@2026-W48|{person}|digest``).
+* **Routine duties** (`bot.core.routine`): a ``silent`` occurrence is never reminded (nor
+  overdue, nor escalated); a ``weekly_checkin`` one gets no card of its own: on the week's last
+  school day, from `checkin_time`, each person gets one check-in per item for the week's days
+  they have not answered (key ``1.8@checkin-2026-W48|{person}|checkin``), until the end of the
+  next working day (not across a break).
+* **Fair first contact**: a person is asked only about work due after they joined (their
+  account's `joined_at`); what was due before is not theirs to answer (the admin sees it in
+  /plan), and a reminder whose moment came before they joined is not "late".
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ from typing import Protocol
 from bot.core.calendar import SchoolCalendar
 from bot.core.plan import Plan, Responsible
 from bot.core.roles import Role
+from bot.core.routine import SILENT, WEEKLY_CHECKIN
 from bot.core.schedule import (
     DEFAULT_POLICY,
     AgendaLine,
@@ -61,6 +70,7 @@ class PlannerConfig:
     lookahead: timedelta = timedelta(days=45)  # occurrences the tick needs: due up to this far
     record_after: timedelta = timedelta(hours=1)  # "Record session №N" to the secretary
     record_horizon: timedelta = timedelta(days=7)  # not for sessions older than this
+    checkin_time: time = time(14, 0)  # a routine duty's weekly check-in, the week's last day
 
 
 DEFAULT_CONFIG = PlannerConfig()
@@ -85,7 +95,7 @@ class Intent:
     late: bool
     occurrence: Occurrence | None = None
     points: tuple[AgendaLine, ...] = ()  # a session: the recipient's own agenda points
-    items: tuple[Occurrence, ...] = ()  # a digest: the week's open work, soonest first
+    items: tuple[Occurrence, ...] = ()  # a digest: the week's open work; a check-in: its days
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +122,9 @@ class Roster:
         self.by_id = {p.id: p for p in self.people if p.id is not None}
         self.by_key = {p.key: p for p in self.people}
         self.chats: dict[int, tuple[int, str]] = {}
+        self.joined: dict[int, datetime] = {}  # when each person with an account joined
         for a in accounts:
+            self.joined[a.person_id] = a.joined_at
             if a.state is AccountState.JOINED and a.unreachable_since is None:
                 self.chats[a.person_id] = (a.chat_id, str(a.language))
         self._members: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[int, ...]] = {}
@@ -148,6 +160,11 @@ class Roster:
             for pid in self.members(line.people, line.groups):
                 out.setdefault(pid, []).append(line)
         return {pid: tuple(lines) for pid, lines in out.items()}
+
+    def joined_by(self, pid: int, moment: datetime) -> bool:
+        """Whether the person had joined by `moment` (no account: not yet)."""
+        joined = self.joined.get(pid)
+        return joined is not None and joined <= moment
 
     def keys_to_ids(self, keys: Iterable[str]) -> tuple[int, ...]:
         return tuple(
@@ -250,6 +267,8 @@ def plan_reminders(
         chat = roster.chats.get(pid)
         if chat is None:
             return
+        joined = roster.joined.get(pid)
+        missed = now - at > config.late_after and (joined is None or at >= joined)
         out.intents.append(
             Intent(
                 dedup_key=dedup_key(occ_key, pid, kind),
@@ -258,13 +277,14 @@ def plan_reminders(
                 chat_id=chat[0],
                 lang=chat[1],
                 at=at,
-                late=now - at > config.late_after,
+                late=missed,
                 occurrence=occ,
                 points=points,
                 items=items,
             )
         )
 
+    checkins: list[Occurrence] = []
     for occ in occurrences:
         if occ.key in shut:
             continue
@@ -273,13 +293,19 @@ def plan_reminders(
             continue
         if occ.due < horizon:
             continue
-        if not occ.reminders:
+        if not occ.reminders or occ.routine == SILENT:
             continue  # not reminded (1.6: the sessions remind for themselves): no overdue either
+        if occ.routine == WEEKLY_CHECKIN:
+            checkins.append(occ)  # asked once for the week, below
+            continue
         overdue = (
             overdue_at(occ, calendar, policy) if occ.rule not in config.no_overdue_rules else None
         )
         not_done: list[int] = []
         for pid in roster.responsible(occ):
+            joined = roster.joined.get(pid)
+            if joined is not None and occ.due < joined:
+                continue  # due before they joined: not theirs to answer
             report = reports.get((occ.key, pid))
             if report is None or report.status is not ReportStatus.DONE:
                 not_done.append(pid)  # "can't" is not done: the summary shows it, with why
@@ -315,6 +341,7 @@ def plan_reminders(
             (pid, *roster.chats[pid]) for pid in roster.escalate_to if pid in roster.chats
         )
     _digest(occurrences, roster, reports, now, calendar, shut, config, emit)
+    _checkins(checkins, roster, reports, now, calendar, config, emit)
     return out
 
 
@@ -372,7 +399,7 @@ def _digest(
             continue
         if occ.rule == "daily":
             continue  # every day anyway; the digest names the week's real deadlines
-        if not occ.reminders:
+        if not occ.reminders or occ.routine == SILENT:
             continue  # tracked without reminders (1.6: the sessions remind for it)
         if occ.kind == "session":
             if not occ.date_set or occ.due < now:
@@ -386,6 +413,9 @@ def _digest(
             report = reports.get((occ.key, pid))
             if report is not None and report.status in FINISHED:
                 continue
+            joined = roster.joined.get(pid)
+            if joined is not None and occ.due < joined:
+                continue
             mine.setdefault(pid, []).append(occ)
     iso = today.isocalendar()
     key = f"digest@{iso.year}-W{iso.week:02d}"
@@ -393,6 +423,54 @@ def _digest(
     for pid, items in mine.items():
         items.sort(key=lambda o: o.due)
         emit(key, pid, "digest", at, None, items=tuple(items))
+
+
+def checkin_week(occ: Occurrence) -> str:
+    """The ISO week a routine occurrence is checked in with: "2026-W48"."""
+    iso = occ.due.date().isocalendar()
+    return f"{iso.year}-W{iso.week:02d}"
+
+
+def checkin_key(ref: str, week: str) -> str:
+    """The occurrence-like key a week's check-in of an item is planned under."""
+    return f"{ref}@checkin-{week}"
+
+
+def _checkins(
+    occurrences: Sequence[Occurrence],
+    roster: Roster,
+    reports: Mapping[tuple[str, int], ReportView],
+    now: datetime,
+    calendar: SchoolCalendar,
+    config: PlannerConfig,
+    emit: _Emit,
+) -> None:
+    """One check-in per routine item, person and week, on the week's last school day."""
+    weeks: dict[tuple[str, str], list[Occurrence]] = {}
+    for occ in occurrences:
+        weeks.setdefault((occ.ref, checkin_week(occ)), []).append(occ)
+    today = now.date()
+    for (ref, week), occs in weeks.items():
+        occs.sort(key=lambda o: o.due)
+        last = occs[-1].due.astimezone(calendar.tz).date()
+        at = datetime.combine(last, config.checkin_time, tzinfo=calendar.tz)
+        if now < at:
+            continue
+        morning = datetime.combine(last + timedelta(days=1), time(0, 0), tzinfo=calendar.tz)
+        if today > min(next_allowed(morning, calendar).date(), last + timedelta(days=3)):
+            continue  # a week gone by (or a break came between): the next one asks again
+        open_for: dict[int, list[Occurrence]] = {}
+        for occ in occs:
+            for pid in roster.responsible(occ):
+                joined = roster.joined.get(pid)
+                if joined is not None and occ.due < joined:
+                    continue
+                report = reports.get((occ.key, pid))
+                if report is not None and report.status in FINISHED:
+                    continue
+                open_for.setdefault(pid, []).append(occ)
+        for pid, days in open_for.items():
+            emit(checkin_key(ref, week), pid, "checkin", at, None, items=tuple(days))
 
 
 def extra_occurrence(

@@ -43,6 +43,20 @@ class TooLarge(Exception):
         self.limit = limit
 
 
+def max_bytes(max_mb: float) -> int:
+    """The size limit in bytes for ``ATTACHMENT_MAX_MB``."""
+    return int(max_mb * MB)
+
+
+def too_large_text(lang: str, size: int | None, limit: int) -> str:
+    """The answer to a file over the limit, in the user's language (a note's file, or evidence
+    sent as a reply to a reminder)."""
+    from bot.texts import t
+
+    shown = f"{size / MB:.1f}" if size is not None else "> 20"
+    return t(lang, "att_too_large", size=shown, limit=f"{limit / MB:g}")
+
+
 @dataclass(frozen=True, slots=True)
 class Incoming:
     """A file as it arrived in a message: Telegram's id and what the message said about it."""

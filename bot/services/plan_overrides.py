@@ -1,4 +1,5 @@
-"""Timings and hosts set in the chat beside the plan (`plan_override`), read and written.
+"""Timings, hosts and routine modes set in the chat beside the plan (`plan_override`), read
+and written.
 
 `load_plan_overrides` gives the `PlanOverrides` that `bot.services.assignments.effective_plan`
 lays on the plan for every tick and screen. Every change is audited.
@@ -14,6 +15,7 @@ from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.overrides import PlanOverrides
+from bot.core.routine import MODES
 from bot.core.timing import TimingRule
 from bot.services.staff import audit
 from db.models import Person, PlanOverride
@@ -25,6 +27,7 @@ async def load_plan_overrides(session: AsyncSession) -> PlanOverrides:
     rows = (await session.exec(select(PlanOverride))).all()
     timing: dict[str, tuple[TimingRule, ...]] = {}
     hosts: dict[str, tuple[str, ...]] = {}
+    routine: dict[str, str] = {}
     for row in rows:
         if row.kind == "timing":
             try:
@@ -33,7 +36,9 @@ async def load_plan_overrides(session: AsyncSession) -> PlanOverrides:
                 continue  # written by a newer version: ignored, not fatal
         elif row.kind == "host":
             hosts[row.ref] = tuple(str(v) for v in row.value)
-    return PlanOverrides(timing=timing, hosts=hosts)
+        elif row.kind == "routine" and row.value and str(row.value[0]) in MODES:
+            routine[row.ref] = str(row.value[0])
+    return PlanOverrides(timing=timing, hosts=hosts, routine=routine)
 
 
 async def _put(
@@ -84,6 +89,15 @@ async def set_host(
     session: AsyncSession, ref: str, people: Sequence[str], *, by: Person | None, now: datetime
 ) -> None:
     await _put(session, ref, "host", list(people), by, now)
+
+
+async def set_routine(
+    session: AsyncSession, ref: str, mode: str, *, by: Person | None, now: datetime
+) -> None:
+    """How a routine duty reaches its people (`bot.core.routine.MODES`)."""
+    if mode not in MODES:
+        raise ValueError(f"unknown routine mode {mode!r}")
+    await _put(session, ref, "routine", [mode], by, now)
 
 
 async def drop_overrides(session: AsyncSession, refs: Sequence[str]) -> None:

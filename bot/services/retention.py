@@ -31,7 +31,14 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services.staff import audit
-from db.models import Incident, IncidentVersion, RegisterStatus, Student, StudentEvent
+from db.models import (
+    Evidence,
+    Incident,
+    IncidentVersion,
+    RegisterStatus,
+    Student,
+    StudentEvent,
+)
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +175,10 @@ async def anonymise_closed_cases(
                 )
             )
         ).all()
-        done.files = dropped - set(still)
+        evidence = (  # the same file kept as evidence of a plan item's work stays
+            await session.exec(select(Evidence.sha256).where(col(Evidence.sha256).in_(dropped)))
+        ).all()
+        done.files = dropped - set(still) - set(evidence)
     await session.commit()
     return done
 

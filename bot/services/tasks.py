@@ -27,6 +27,7 @@ from bot.core.plan import Plan
 from bot.core.plan_lang import localize
 from bot.core.schedule import DEFAULT_POLICY, Occurrence, ReminderPolicy, occurrences
 from bot.escape import quote
+from bot.names import ref_text
 from bot.scheduler.planner import (
     FINISHED,
     Escalation,
@@ -338,6 +339,52 @@ async def record(
     return Recorded(True, report)
 
 
+async def done_key(session: AsyncSession, occurrence: OccurrenceRow, person_id: int) -> str:
+    """The idempotency key of a person's "done" on an occurrence: the same for every tap of one
+    round (a double tap records once), a new one after each Undo (`undo_done`)."""
+    from sqlalchemy import func
+
+    undone = (
+        await session.exec(
+            select(func.count())
+            .select_from(ReportEvent)
+            .where(
+                ReportEvent.occurrence_id == occurrence.id,
+                ReportEvent.person_id == person_id,
+                ReportEvent.status == ReportStatus.UNDONE,
+            )
+        )
+    ).one()
+    base = f"done|{occurrence.key}|{person_id}"
+    return f"{base}|r{undone}" if undone else base
+
+
+async def undo_done(
+    session: AsyncSession,
+    *,
+    occurrence: OccurrenceRow,
+    person_id: int,
+    now: datetime,
+    idempotency_key: str,
+) -> bool:
+    """Take a "done" back: the report becomes *undone* (open, reminded again). False if the
+    report is not "done" (nothing to take back)."""
+    report = (
+        await session.exec(
+            select(Report).where(
+                Report.occurrence_id == occurrence.id, Report.person_id == person_id
+            )
+        )
+    ).first()
+    if report is None or report.status is not ReportStatus.DONE:
+        return False
+    recorded = await record(
+        session, occurrence=occurrence, person_id=person_id, status=ReportStatus.UNDONE,
+        now=now, idempotency_key=idempotency_key,
+    )  # fmt: skip
+    return recorded.new
+
+
 async def reports_for(
     session: AsyncSession, keys: Iterable[str]
 ) -> dict[tuple[str, int], ReportView]:
@@ -457,6 +504,17 @@ def what(lang: str, occ: Occurrence) -> str:
     if occ.rule == "decision":
         return t(lang, "what_decision", title=quote(occ.title))
     return t(lang, "what_item", ref=quote(occ.ref), title=quote(occ.title))
+
+
+def named(lang: str, occ: Occurrence, plan: Plan | None) -> tuple[str, str]:
+    """How a screen names an item (plain text: the caller escapes it): its number as a user
+    reads it ("1.4"; a session "№3 отырыс"; a decision "Шешім") - never a key - and its title
+    in the reader's language (`plan`: any plan with its titles; None: as it stands)."""
+    if plan is not None:
+        occ = localize(occ, plan, lang)
+    if occ.rule == "decision":
+        return t(lang, "ref_decision"), occ.title
+    return ref_text(occ.ref, lang), occ.title
 
 
 @dataclass(frozen=True, slots=True)

@@ -98,10 +98,6 @@ TEXTS: dict[str, Entry] = {
         "kk": "Мұндай команда жоқ. Командалар тізімі: /help",
         "ru": "Такой команды нет. Список команд: /help",
     },
-    "unknown_input": {
-        "kk": "Түсінбедім. Командалар тізімі: /help",
-        "ru": "Не понял. Список команд: /help",
-    },
     "text_expected": {
         "kk": "Мұнда мәтін керек. Тоқтату: /cancel",
         "ru": "Здесь нужен текст. Отмена: /cancel",
@@ -347,6 +343,9 @@ FEATURE_TEXT_MODULES = (
     "bot.texts.config",
     "bot.texts.privacy",
     "bot.texts.onboarding",
+    "bot.texts.inbox",
+    "bot.texts.status",
+    "bot.texts.routine",
 )
 
 

@@ -209,40 +209,11 @@ TEXTS: dict[str, dict[str, str | dict[str, str]]] = {
         "{agenda}",
     },
     # --- /status -------------------------------------------------------------------------
-    "st_head": {
-        "kk": "<b>Жоспардың орындалуы</b>, {date}\n✅ орындалды · ⏰ мерзімі өтті · 🔜 алда "
-        "({days})",
-        "ru": "<b>Выполнение плана</b>, {date}\n✅ выполнено · ⏰ просрочено · 🔜 впереди "
-        "({days})",
-    },
-    "st_section": {
-        "kk": "<b>{number}. {title}</b>\n✅ {done} · ⏰ {overdue} · 🔜 {coming}",
-        "ru": "<b>{number}. {title}</b>\n✅ {done} · ⏰ {overdue} · 🔜 {coming}",
-    },
-    "st_overdue_line": {
-        "kk": "⏰ {ref} {title} — {date}, {done}/{total}",
-        "ru": "⏰ {ref} {title} — {date}, {done}/{total}",
-    },
-    "st_coming_line": {
-        "kk": "🔜 {ref} {title} — {date}, {done}/{total}",
-        "ru": "🔜 {ref} {title} — {date}, {done}/{total}",
-    },
-    "st_more": {"kk": "… тағы {n}", "ru": "… и ещё {n}"},
     "st_undated_line": {
         "kk": "❔ {ref} {title} — мерзімі жоқ: әкімші белгілейді (/plan)",
         "ru": "❔ {ref} {title} — без даты: срок задаёт администратор (/plan)",
     },
-    "st_sessions": {
-        "kk": "<b>Кеңес отырыстары</b>: өтті {held} / {total}{extra}",
-        "ru": "<b>Заседания совета</b>: проведено {held} из {total}{extra}",
-    },
     "st_sessions_extra": {"kk": " (+{n} кезектен тыс)", "ru": " (+{n} внеочередных)"},
-    "st_held_list": {"kk": "Өткендер: {list}", "ru": "Проведены: {list}"},
-    "st_next": {"kk": "Келесі: №{number}, {when}", "ru": "Следующее: №{number}, {when}"},
-    "st_next_unset": {
-        "kk": "Келесі: №{number}, {month}, күні белгіленбеген",
-        "ru": "Следующее: №{number}, {month}, дата не назначена",
-    },
     "st_next_none": {"kk": "Алда отырыс жоқ.", "ru": "Заседаний впереди нет."},
     "st_reach_head": {"kk": "<b>Хабар жетпейтіндер</b>", "ru": "<b>Кому не доходят сообщения</b>"},
     "st_blocked": {"kk": "⛔ Ботты бұғаттаған: {names}", "ru": "⛔ Заблокировали бота: {names}"},

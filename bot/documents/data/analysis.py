@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.calendar import SchoolCalendar
 from bot.core.plan import Plan
+from bot.core.routine import SILENT
 from bot.core.schedule import DEFAULT_POLICY, Occurrence, occurrences
 from bot.documents.data.common import class_key
 from bot.scheduler.planner import Roster
@@ -178,10 +179,16 @@ async def load_analysis(
     done_by: Counter[int] = Counter()
     cant_by: Counter[int] = Counter()
     figures: dict[int, list[ItemFigure]] = defaultdict(list)
+    reported = {key for key, _ in reports}
     for item in plan.items():
         item_occs = per_item.get(item.ref, [])
         if not item_occs or not item.remind:
             continue  # 1.6 ("sessions monthly") is the sessions themselves: counted below
+        # A silent routine duty (bot.core.routine) is never asked: without any report it is
+        # not judged done or not done. Reported where it is, it counts like any other.
+        item_occs = [o for o in item_occs if o.routine != SILENT or o.key in reported]
+        if not item_occs:
+            continue
         due = done = touched = 0
         reasons: list[str] = []
         names: dict[int, str] = {}

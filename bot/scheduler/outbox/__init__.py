@@ -28,6 +28,15 @@ Exactly once, and what happens on a crash
     connection dropped *after* Telegram accepted the message: the Bot API has no idempotency
     key, so that send is retried (at least once).
 
+One message per moment
+    `bot.scheduler.moments` keeps each part of a message that carries several things as a row
+    of its own in state ``merged`` (so its key stays planned once) beside the one pending row
+    that is sent. The sender never reads a ``merged`` row (it claims ``pending`` ones only), so
+    a part is never sent on its own, not even after a crash; when the carrying row ends
+    ``failed`` or ``unreachable``, its parts (the ``merged`` rows planned with it in the same
+    tick for the same chat) take that state too (`store`), so nothing reads as delivered that
+    was not.
+
 Pacing
     A single global spacing of ``1 / rate_per_s`` between send starts (no bursts), a 429 pauses
     *all* sending for ``retry_after`` seconds, and at least ``per_chat_interval_s`` between

@@ -213,6 +213,7 @@ class OutboxStore:
                 .where(col(Reminder.id) == row.id)
                 .values(state=ReminderState.FAILED, attempts=attempts, last_error=error)
             )
+            await self._carried_parts_follow(session, row, ReminderState.FAILED, error)
             if tell_admins and row.person_id is not None and row.kind not in _ADMIN_KINDS:
                 await self._tell_admins(
                     session,
@@ -222,6 +223,24 @@ class OutboxStore:
                     now=now,
                 )
             await session.commit()
+
+    async def _carried_parts_follow(
+        self, session: AsyncSession, row: Row, state: ReminderState, error: str
+    ) -> None:
+        """The parts a message carried (one message per moment, `bot.scheduler.moments`: rows
+        in state ``merged``, planned with it in the same tick for the same chat) take the
+        message's fate when it fails or cannot be delivered: never sent on their own, never
+        counted as delivered."""
+        created = select(Reminder.created_at).where(col(Reminder.id) == row.id).scalar_subquery()
+        await session.exec(
+            sa.update(Reminder)
+            .where(
+                col(Reminder.state) == ReminderState.MERGED,
+                col(Reminder.chat_id) == row.chat_id,
+                col(Reminder.created_at) == created,
+            )
+            .values(state=state, last_error=f"carried by reminder {row.id}: {error}")
+        )
 
     async def record_unreachable(self, row: Row, error: str) -> tuple[int, int]:
         """Mark the row, the chat's other pending rows and the account; tell admins once.
@@ -235,6 +254,7 @@ class OutboxStore:
                 .where(col(Reminder.id) == row.id)
                 .values(state=ReminderState.UNREACHABLE, last_error=error)
             )
+            await self._carried_parts_follow(session, row, ReminderState.UNREACHABLE, error)
             others = await session.exec(
                 sa.update(Reminder)
                 .where(
