@@ -52,11 +52,12 @@ async def test_a_teacher_joins_asks_and_taps_by_webhook(
     teacher = await kenes.join("amangeldi-sm", "Сания", language_code="ru")
     await teacher.command("/help")
     assert "/tasks" in (await teacher.next_message()).text
-    await teacher.command("/today")
-    await fakegram.wait_until(lambda: any(m.buttons for m in teacher.bot_messages))
-    task = next(m for m in teacher.bot_messages if m.buttons)
+    await teacher.command("/tasks")
+    listing = await teacher.next_message()  # one message: the items, each a button
+    assert listing.buttons, listing.text
+    await tap(teacher, listing.button_labels[0])  # the item opens in the same message
     assert await tap(teacher, "✅ Выполнено") == "Записано."
-    edited = teacher.chat.get(task.message_id)
+    edited = teacher.chat.get(listing.message_id)
     assert edited is not None and edited.edited
 
     assert fakegram.calls_to("getUpdates") == []  # no polling at all
