@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from functools import lru_cache
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -26,6 +27,9 @@ from bot.services.staff import StaffRow, StaffState
 from bot.texts import role_name, t
 
 STAFF_PAGE_SIZE = 8
+# A task's buttons are drawn on every tap of them: built once per language and occurrence
+# (aiogram's markups are frozen, so one object can be sent many times).
+TASK_KB_CACHE = 1024
 ASSIGNABLE_ROLES: tuple[Role, ...] = tuple(Role)
 
 
@@ -201,8 +205,10 @@ def roles_kb(
     return builder.as_markup()
 
 
+@lru_cache(maxsize=TASK_KB_CACHE)
 def task_kb(lang: str, occ_key: str, *, finished: bool = False) -> InlineKeyboardMarkup:
-    """Done · Snooze · Can't · Comment under a task reminder; Comment only once it is done."""
+    """Done · Snooze · Can't · Comment under a task reminder; Comment only once it is done.
+    Built once per arguments (`TASK_KB_CACHE`): the markup is shared, never change it."""
 
     def button(key: str, action: TaskAction) -> InlineKeyboardButton:
         return InlineKeyboardButton(
@@ -227,6 +233,7 @@ def task_kb(lang: str, occ_key: str, *, finished: bool = False) -> InlineKeyboar
     )
 
 
+@lru_cache(maxsize=TASK_KB_CACHE)
 def task_snooze_kb(lang: str, occ_key: str) -> InlineKeyboardMarkup:
     def button(key: str, action: TaskAction) -> InlineKeyboardButton:
         return InlineKeyboardButton(

@@ -108,7 +108,10 @@ async def amain(checked: Checked, *, receive_updates: bool = True) -> int:
                 nightly_backup=receive_updates,
             )
             if receive_updates:
+                from bot.lifecycle import settle_heap
                 from bot.serve.health import polling_heartbeat
+
+                dp.startup.register(settle_heap)  # last: after what start-up builds
 
                 # Telegram refuses getUpdates while a webhook (of a webhook run) is set.
                 await bot.delete_webhook(drop_pending_updates=False)
