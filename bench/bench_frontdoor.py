@@ -45,7 +45,6 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +53,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.callbacks import TaskAction, TaskCb
 from bot.keyboards import task_kb, task_snooze_kb
 from db.engine import create_engine, create_session_pool, upgrade_database
-from db.models import Account, Language, Person
 from fakegram import FakeTelegram, FakeUser
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,25 +141,11 @@ class Contestant:
 
 
 async def seed_staff(url: str, users: list[FakeUser]) -> None:
+    """Staff accounts for `users` (bench_updates' helper) in the database at `url`."""
+    from bench.bench_updates import add_staff
+
     engine = create_engine(url)
-    pool = create_session_pool(engine)
-    now = datetime.now(UTC)
-    async with pool() as session:
-        for i, user in enumerate(users):
-            person = Person(key=f"bench-{i}", name=f"Мұғалім {i}", roles=["teacher"])
-            session.add(person)
-            await session.flush()
-            assert person.id is not None
-            session.add(
-                Account(
-                    person_id=person.id,
-                    telegram_user_id=user.id,
-                    chat_id=user.id,
-                    language=Language.KK,
-                    joined_at=now,
-                )
-            )
-        await session.commit()
+    await add_staff(create_session_pool(engine), users)
     await engine.dispose()
 
 
