@@ -18,6 +18,14 @@ from aiogram.types import (
 from bot.protect import protecting
 
 
+def same_markup(shown: InlineKeyboardMarkup | None, new: InlineKeyboardMarkup | None) -> bool:
+    """The buttons are the same. Not `==`: a markup that came in an update carries its bot (a
+    private attribute pydantic compares), so it never equals one built here."""
+    if shown is None or new is None:
+        return shown is new
+    return shown.model_dump(exclude_none=True) == new.model_dump(exclude_none=True)
+
+
 async def edit(
     message: MaybeInaccessibleMessageUnion | None, text: str, markup: InlineKeyboardMarkup | None
 ) -> None:
@@ -29,7 +37,7 @@ async def edit(
     if protecting() and not message.has_protected_content:
         await message.answer(text, reply_markup=markup)
         return
-    if message.html_text == text and message.reply_markup == markup:
+    if message.html_text == text and same_markup(message.reply_markup, markup):
         return
     try:
         await message.edit_text(text, reply_markup=markup)
@@ -42,7 +50,7 @@ async def edit_markup(
     message: MaybeInaccessibleMessageUnion | None, markup: InlineKeyboardMarkup | None
 ) -> None:
     """Change only the buttons of `message`."""
-    if not isinstance(message, Message) or message.reply_markup == markup:
+    if not isinstance(message, Message) or same_markup(message.reply_markup, markup):
         return
     try:
         await message.edit_reply_markup(reply_markup=markup)
