@@ -107,6 +107,26 @@ def test_telegrams_words_are_kept_what_it_quotes_is_cut() -> None:
     assert "Cannot connect to host x:443" in describe(network)
 
 
+def test_a_refused_send_is_logged_by_the_exception_not_its_text() -> None:
+    # The outbox, the check-in and the reply handlers log Telegram's refusal by passing the
+    # exception: its quoted part (the text the bot tried to send) is cut.
+    exc = TelegramBadRequest(
+        SendMessage(chat_id=1, text=NAME), f'Bad Request: can\'t parse entities: tag "{NAME}"'
+    )
+    line = SafeFormatter(TZ).format(
+        _record(
+            "bot.scheduler.outbox.sender",
+            logging.ERROR,
+            "outbox: reminder %d (%s) to chat %d refused: %s",
+            3,
+            "k",
+            1,
+            exc,
+        )
+    )
+    assert NAME not in line and "refused: " in line and "can't parse entities" in line
+
+
 def test_the_token_never_appears() -> None:
     url = f"https://api.telegram.org/bot{TOKEN}/getUpdates"
     assert TOKEN not in redact(f"GET {url} failed", [TOKEN])

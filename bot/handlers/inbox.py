@@ -365,7 +365,7 @@ async def checkin_note(
                 text=view, chat_id=chat, message_id=original, reply_markup=markup
             )
         except TelegramBadRequest as exc:
-            log.info("could not edit the check-in %s: %s", original, exc.message)
+            log.info("could not edit the check-in %s: %s", original, exc)  # scrubbed by bot.logs
     await message.answer(t(lang, "checkin_note_saved"))
 
 

@@ -305,7 +305,7 @@ async def _refresh(
         )
     except TelegramBadRequest as exc:
         if "not modified" not in exc.message:
-            log.info("could not refresh message %s: %s", message_id, exc.message)
+            log.info("could not refresh message %s: %s", message_id, exc)  # scrubbed by bot.logs
 
 
 async def undo(

@@ -395,7 +395,7 @@ class Outbox:
                     row.id,
                     row.dedup_key,
                     row.chat_id,
-                    exc.message,
+                    exc,  # the exception, not its text: the log formatter keeps its safe part
                 )
             except (TelegramServerError, TelegramNetworkError, ClientDecodeError) as exc:
                 if isinstance(exc, TelegramServerError):
