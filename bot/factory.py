@@ -87,8 +87,12 @@ def create_dispatcher(
         extra["attachment_store"] = AttachmentStore(attachments_folder(settings))
     from bot.strangers import REPLICA_LOOKUP_TTL, StrangerBook
 
+    # Several replicas receiving one bot's updates (WEBHOOK_REPLICAS) share one database and
+    # see one another's writes only there: every in-memory cache below is short or off.
+    shared = (settings.webhook_replicas if replicas is None else replicas) > 1
     dp = Dispatcher(
-        storage=storage or DbStorage(session_pool, clock),  # dialogues survive a restart
+        # Dialogues survive a restart; their read cache only when no other replica writes.
+        storage=storage or DbStorage(session_pool, clock, cache=not shared),
         disable_fsm=True,  # registered below, after the front door: strangers never reach it
         settings=settings,
         session_pool=session_pool,
@@ -102,8 +106,6 @@ def create_dispatcher(
     dp["in_flight"] = in_flight
     dp.update.outer_middleware(in_flight)  # first: a stop waits for what is in flight
     dp.update.outer_middleware(DbSessionMiddleware(session_pool))
-    # Several replicas on one database see one another's writes only when an entry expires.
-    shared = (settings.webhook_replicas if replicas is None else replicas) > 1
     strangers = StrangerBook(lookup_ttl=REPLICA_LOOKUP_TTL) if shared else StrangerBook()
     dp["strangers"] = strangers
     # The access cache of this school's database only (many schools in one process).

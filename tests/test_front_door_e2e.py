@@ -216,6 +216,7 @@ async def test_with_replicas_an_account_written_by_another_is_seen_within_second
     the account there, and this replica's book does not hear of it; it trusts a "not staff"
     lookup only `REPLICA_LOOKUP_TTL`, not ten minutes."""
     async with kenes_app(fakegram, db_url, clock, replicas=2) as kenes:
+        assert kenes.dp.storage.cache is False  # the dialogue state is read from the database
         user = kenes.fake.user(first_name="Сания", language_code="kk")
         await user.command("/start")
         assert REFUSAL_KK in (await user.next_message()).text

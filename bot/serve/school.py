@@ -131,7 +131,6 @@ class School:
         """Bot, database, dispatcher; a `Problem` (and nothing kept) if Telegram refuses the
         token."""
         from bot.factory import create_bot, create_dispatcher
-        from bot.fsm_storage import DbStorage
         from bot.main import _token_rejected, _wait_for_telegram
         from db.engine import create_engine, create_session_pool, upgrade_database
 
@@ -167,16 +166,12 @@ class School:
             extra = dict(self.options.extra)
             if self.options.spread_ticks:
                 extra.setdefault("tick_second", zlib.crc32(self.name.encode()) % 60)
-            # One process receives a chat's updates unless replicas share the webhook: only
-            # then may the dialogue storage keep its read cache (bot/fsm_storage.py).
-            storage = DbStorage(pool, clock, cache=self.options.replicas == 1)
             self.dp = create_dispatcher(
                 settings=settings,
                 session_pool=pool,
                 plan=self.checked.plan,
                 calendar=self.checked.calendar,
                 clock=clock,
-                storage=storage,
                 reminder_policy=self._policy(),
                 updates_at_once=self.options.updates_at_once(),
                 replicas=self.options.replicas,
