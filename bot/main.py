@@ -131,26 +131,14 @@ async def amain(checked: Checked, *, receive_updates: bool = True) -> int:
 async def _wait_for_telegram(bot: Bot) -> User | None:
     """The bot's own account (the first network call), retried while Telegram cannot be
     reached; None if Telegram refuses the token."""
-    from aiogram.exceptions import (
-        TelegramNetworkError,
-        TelegramNotFound,
-        TelegramRetryAfter,
-        TelegramServerError,
-        TelegramUnauthorizedError,
-    )
+    from aiogram.exceptions import TelegramNotFound, TelegramUnauthorizedError
 
-    delay = 1.0
-    while True:
-        try:
-            return await bot.get_me()
-        except (TelegramUnauthorizedError, TelegramNotFound):
-            return None
-        except TelegramRetryAfter as exc:
-            await asyncio.sleep(exc.retry_after)
-        except (TelegramNetworkError, TelegramServerError) as exc:
-            log.warning("Telegram cannot be reached (%s); trying again in %.0f s", exc, delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 60.0)
+    from bot.retry_after import until_reached
+
+    try:
+        return await until_reached(bot.get_me)
+    except (TelegramUnauthorizedError, TelegramNotFound):
+        return None
 
 
 def _token_rejected(checked: Checked) -> Problem:

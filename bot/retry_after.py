@@ -20,7 +20,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
@@ -35,6 +35,25 @@ if TYPE_CHECKING:
     from aiogram.methods import Response, TelegramMethod
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+async def until_reached(call: Callable[[], Awaitable[T]]) -> T:
+    """A call to Telegram at start-up (getMe, setWebhook, deleteWebhook), tried again while
+    Telegram cannot be reached (doubling the wait up to a minute) or asks to wait."""
+    from aiogram.exceptions import TelegramNetworkError, TelegramServerError
+
+    delay = 1.0
+    while True:
+        try:
+            return await call()
+        except TelegramRetryAfter as exc:
+            await asyncio.sleep(exc.retry_after)
+        except (TelegramNetworkError, TelegramServerError) as exc:
+            log.warning("Telegram cannot be reached (%s); trying again in %.0f s", exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 60.0)
+
 
 Sleep = Callable[[float], Awaitable[Any]]
 

@@ -27,10 +27,10 @@ import asyncio
 import contextlib
 import logging
 import zlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import time
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
@@ -61,7 +61,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 UPDATE_GRACE_S = 10.0  # as bot.lifecycle: updates in progress get this long to finish
-T = TypeVar("T")
 
 
 @dataclass
@@ -205,7 +204,9 @@ class School:
         bot, dp = self.bot, self.dp
         with school_context(self.name):
             # Telegram refuses getUpdates while a webhook is set (a webhook run before this).
-            await _retrying(lambda: bot.delete_webhook(drop_pending_updates=False))
+            from bot.retry_after import until_reached
+
+            await until_reached(lambda: bot.delete_webhook(drop_pending_updates=False))
             self._polling = asyncio.create_task(
                 dp.start_polling(
                     bot,
@@ -304,13 +305,14 @@ async def open_webhook(
     """A school's dispatcher started behind `server` at `url`: its start-up (people from the
     plan, outbox, scheduler), its endpoint taking updates, then ``setWebhook`` (the update types
     its routers use; ``drop_pending_updates=False``: what came while it was down comes now)."""
+    from bot.retry_after import until_reached
     from bot.serve.webhook import Endpoint
 
     await dp.emit_startup(**_workflow(dp, bot))
     endpoint = Endpoint(name, dp, bot, secret)
     server.endpoints[name] = endpoint
     endpoint.accepting = True
-    await _retrying(
+    await until_reached(
         lambda: bot.set_webhook(
             url,
             secret_token=secret,
@@ -341,22 +343,6 @@ async def close_webhook(server: WebhookServer, endpoint: Endpoint, *, delete: bo
     finally:
         if server.endpoints.get(endpoint.name) is endpoint:
             del server.endpoints[endpoint.name]
-
-
-async def _retrying(call: Callable[[], Awaitable[T]]) -> T:
-    """A call to Telegram, tried again while Telegram cannot be reached or asks to wait."""
-    from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
-
-    delay = 1.0
-    while True:
-        try:
-            return await call()
-        except TelegramRetryAfter as exc:
-            await asyncio.sleep(exc.retry_after)
-        except (TelegramNetworkError, TelegramServerError) as exc:
-            log.warning("Telegram cannot be reached (%s); trying again in %.0f s", exc, delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 60.0)
 
 
 def webhook_refused(settings: Settings, school: str, detail: str) -> Problem:
