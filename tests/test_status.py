@@ -212,6 +212,7 @@ def test_titles_are_shortened_at_word_boundaries_with_the_full_title_a_tap_away(
     status = _status()
     titles = {i.ref: " ".join(i.title.split()) for i in seed_plan().items()}
     titles |= {s.ref: " ".join(s.title.split()) for i in seed_plan().items() for s in i.subitems}
+    shortened = 0
     for number in range(1, 6):
         page = section_screen("kk", status, number, seed_calendar())
         assert page is not None
@@ -220,6 +221,8 @@ def test_titles_are_shortened_at_word_boundaries_with_the_full_title_a_tap_away(
                 ref, cut = line.split(" ", 2)[1], line.split(" ", 2)[2].split("…")[0]
                 full = titles[ref]
                 assert full.startswith(cut) and full[len(cut)] == " ", line
+                shortened += 1
+    assert shortened  # some title was shortened, so the rule above was checked
     section, line = next((s, x) for s in status.sections for x in s.overdue if len(x.title) > 40)
     screen = item_screen("ru", status, line.key)
     assert screen is not None and " ".join(line.title.split()) in screen[0]
