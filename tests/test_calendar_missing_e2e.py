@@ -91,3 +91,20 @@ async def test_not_on_constitution_day_and_not_when_the_file_is_there(
     # In August 2026 the 2026-2027 file is there: nothing to say.
     assert await step(kenes, ctx, at(2026, 8, 3, 10)) == 0
     await admin.no_message()
+
+
+def test_a_year_file_is_read_again_only_when_it_changes(tmp_path: Path) -> None:
+    import os
+
+    from bot.scheduler.calendar_check import calendar_missing
+
+    path = tmp_path / "2027-2028.json"
+    assert calendar_missing(tmp_path, "2027-2028")  # no file
+    path.write_text((CALENDAR_DIR / "2026-2027.json").read_text(encoding="utf-8"), "utf-8")
+    assert not calendar_missing(tmp_path, "2027-2028")
+    assert not calendar_missing(tmp_path, "2027-2028")  # unchanged: not read again
+    path.write_text("{", encoding="utf-8")
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000))
+    assert calendar_missing(tmp_path, "2027-2028")  # changed, and broken
+    path.unlink()
+    assert calendar_missing(tmp_path, "2027-2028")

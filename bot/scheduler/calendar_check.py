@@ -35,12 +35,24 @@ def year_to_check(local: datetime, policy: ReminderPolicy) -> str | None:
 
 
 def calendar_missing(directory: Path, year: str) -> bool:
-    """True unless `directory` holds a year file for `year` that loads."""
+    """True unless `directory` holds a year file for `year` that loads. Asked by every tick in
+    August: a file that loaded is not read again until it changes."""
+    path = directory / f"{year}.json"
     try:
-        load_calendar(directory / f"{year}.json")
+        changed = path.stat().st_mtime_ns
+    except OSError:
+        return True
+    if _LOADED.get(path) == changed:
+        return False
+    try:
+        load_calendar(path)
     except CalendarError:
         return True
+    _LOADED[path] = changed
     return False
+
+
+_LOADED: dict[Path, int] = {}  # year files that loaded, with the modification time they had
 
 
 def warning_intents(year: str, roster: Roster, now: datetime) -> list[Intent]:

@@ -331,12 +331,12 @@ async def _calendar_warning(
     from bot.texts import t
 
     year = calendar_check.year_to_check(now.astimezone(ctx.calendar.tz), ctx.policy)
-    if year is None:
+    if year is None or not calendar_check.calendar_missing(directory, year):
         return 0
     intents = calendar_check.warning_intents(year, roster, now)
     known = await _existing(session, [i.dedup_key for i in intents])
     fresh = [i for i in intents if i.dedup_key not in known]
-    if not fresh or not calendar_check.calendar_missing(directory, year):
+    if not fresh:
         return 0
     sent = 0
     for intent in fresh:
