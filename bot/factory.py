@@ -85,7 +85,7 @@ def create_dispatcher(
         from bot.services.attachments import AttachmentStore
 
         extra["attachment_store"] = AttachmentStore(attachments_folder(settings))
-    from bot.strangers import REPLICA_LOOKUP_TTL, StrangerBook
+    from bot.strangers import LOOKUP_TTL, REPLICA_LOOKUP_TTL, StrangerBook
 
     # Several replicas receiving one bot's updates (WEBHOOK_REPLICAS) share one database and
     # see one another's writes only there: every in-memory cache below is short or off.
@@ -106,10 +106,10 @@ def create_dispatcher(
     dp["in_flight"] = in_flight
     dp.update.outer_middleware(in_flight)  # first: a stop waits for what is in flight
     dp.update.outer_middleware(DbSessionMiddleware(session_pool))
-    strangers = StrangerBook(lookup_ttl=REPLICA_LOOKUP_TTL) if shared else StrangerBook()
-    dp["strangers"] = strangers
-    # The access cache of this school's database only (many schools in one process).
+    # The caches of this school's database only (many schools in one process).
     bind = session_pool.kw.get("bind")
+    strangers = StrangerBook(lookup_ttl=REPLICA_LOOKUP_TTL if shared else LOOKUP_TTL, bind=bind)
+    dp["strangers"] = strangers
     cache = AccessCache(REPLICA_TTL_S if shared else TTL_S, bind=bind)
     dp.update.outer_middleware(AccessMiddleware(cache, strangers=strangers))
     dp.update.outer_middleware(dp.fsm)  # dialogue state (and its lock) for those let in

@@ -35,6 +35,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from db.models import Account, Invite
@@ -63,9 +64,18 @@ class _Stranger:
 class StrangerBook:
     """See the module docstring. One per dispatcher (`dp["strangers"]`)."""
 
-    def __init__(self, size: int = REMEMBERED, lookup_ttl: timedelta = LOOKUP_TTL) -> None:
+    def __init__(
+        self,
+        size: int = REMEMBERED,
+        lookup_ttl: timedelta = LOOKUP_TTL,
+        *,
+        bind: AsyncEngine | None = None,
+    ) -> None:
         self.size = size
         self.lookup_ttl = lookup_ttl
+        # The school's database: only its writes concern this book (None: any database's),
+        # as with `bot.access_cache.AccessCache`.
+        self.bind = bind.sync_engine if bind is not None else None
         self._strangers: OrderedDict[int, _Stranger] = OrderedDict()
         self._groups: OrderedDict[int, None] = OrderedDict()
         self._counts: Counter[str] = Counter()
@@ -178,16 +188,21 @@ class StrangerBook:
 # --- keeping the book true: writes in this process --------------------------------------------
 
 
+def _books_of(bind: object) -> list[StrangerBook]:
+    """The books of the database `bind` (a sync engine; None: unknown, all of them)."""
+    return [b for b in list(_books) if bind is None or b.bind is None or b.bind is bind]
+
+
 def _after_flush(session: Session, _context: Any) -> None:
     invites = False
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Account):
-            for book in list(_books):
+            for book in _books_of(session.bind):
                 book.forget(obj.telegram_user_id)
         elif isinstance(obj, Invite) and obj in session.new:
             invites = True
     if invites:
-        for book in list(_books):
+        for book in _books_of(session.bind):
             book.forget_lookups()
 
 
@@ -197,7 +212,7 @@ def _on_execute(state: ORMExecuteState) -> None:
         return
     table = getattr(state.statement, "table", None)
     if getattr(table, "name", None) == Account.__tablename__:
-        for book in list(_books):
+        for book in _books_of(state.session.bind):
             book.forget_lookups()
 
 

@@ -248,3 +248,33 @@ async def test_with_replicas_an_account_written_by_another_is_seen_within_second
         kenes.clock.advance(REPLICA_LOOKUP_TTL)
         await user.command("/help")
         assert "/tasks" in (await user.next_message()).text
+
+
+async def test_a_book_hears_only_its_own_school_s_database(kenes: Kenes, tmp_path: Any) -> None:
+    """Many schools in one process: an account written in one school's database does not make
+    another school's book look its strangers up again."""
+    from db.engine import create_engine
+
+    other_engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'other-school.db'}")
+    other = StrangerBook(bind=other_engine)
+    ours: StrangerBook = kenes.dp["strangers"]
+    now = kenes.clock.now()
+    for book in (ours, other):
+        book.looked_up(7001, now)
+    async with kenes.pool() as session:
+        person = Person(key="p-new", name="Жаңа", roles=["teacher"])
+        session.add(person)
+        await session.flush()
+        assert person.id is not None
+        session.add(
+            Account(
+                person_id=person.id,
+                telegram_user_id=7001,
+                chat_id=7001,
+                language=Language.KK,
+                joined_at=now,
+            )
+        )
+        await session.commit()
+    assert not ours.known(7001, now) and other.known(7001, now)
+    await other_engine.dispose()
