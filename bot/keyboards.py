@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from functools import lru_cache
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -317,14 +317,20 @@ def decisions_kb(lang: str, occ_keys: Sequence[str]) -> InlineKeyboardMarkup:
 def without_occurrence(markup: InlineKeyboardMarkup, occ_key: str) -> InlineKeyboardMarkup | None:
     """A keyboard listing several items, less the buttons of one that was answered (and less
     "Done all" once fewer than two items are left)."""
+    return _without(markup, lambda data: _names_occurrence(data, occ_key))
+
+
+def without_checkin(markup: InlineKeyboardMarkup, ref: str) -> InlineKeyboardMarkup | None:
+    """The same, less the buttons of a routine duty's weekly check-in (`ref`) that was closed."""
+    return _without(markup, lambda data: _names_checkin(data, ref))
+
+
+def _without(
+    markup: InlineKeyboardMarkup, drop: Callable[[str], bool]
+) -> InlineKeyboardMarkup | None:
     rows = []
     for row in markup.inline_keyboard:
-        kept = []
-        for button in row:
-            data = button.callback_data or ""
-            if _names_occurrence(data, occ_key):
-                continue
-            kept.append(button)
+        kept = [button for button in row if not drop(button.callback_data or "")]
         if kept:
             rows.append(kept)
     if sum(1 for row in rows if any(_is_item(b.callback_data or "") for b in row)) < 2:
@@ -352,6 +358,15 @@ def _names_occurrence(data: str, occ_key: str) -> bool:
             except (TypeError, ValueError):
                 return False
     return False
+
+
+def _names_checkin(data: str, ref: str) -> bool:
+    if not data.startswith(CheckinCb.__prefix__ + ":"):
+        return False
+    try:
+        return bool(CheckinCb.unpack(data).ref == ref)
+    except (TypeError, ValueError):
+        return False
 
 
 def _is_item(data: str) -> bool:

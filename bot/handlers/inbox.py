@@ -31,7 +31,7 @@ from bot.core.schedule import Occurrence
 from bot.escape import quote
 from bot.filters import Inline, PrivateChat
 from bot.handlers.tasks import TEXT_MAX, show_card
-from bot.keyboards import task_kb, without_occurrence
+from bot.keyboards import task_kb, without_checkin, without_occurrence
 from bot.screens import edit, edit_markup
 from bot.services import messages, routine, tasks
 from bot.services.messages import Carried
@@ -112,28 +112,6 @@ async def current_view(
         if all(k in closed for k in keys) and markup is not None:
             markup = without_checkin(markup, ref)
     return carried.row.text, markup
-
-
-def without_checkin(markup: InlineKeyboardMarkup, ref: str) -> InlineKeyboardMarkup | None:
-    rows = []
-    for row in markup.inline_keyboard:
-        kept = []
-        for button in row:
-            data = button.callback_data or ""
-            if data.startswith(CheckinCb.__prefix__ + ":"):
-                try:
-                    if CheckinCb.unpack(data).ref == ref:
-                        continue
-                except (TypeError, ValueError):
-                    pass
-            kept.append(button)
-        if kept:
-            rows.append(kept)
-    done_all = MomentCb(action=MomentAction.ALL).pack()
-    items = [r for r in rows if any((b.callback_data or "").startswith(("k1:", "w1:")) for b in r)]
-    if len(items) < 2:
-        rows = [r for r in rows if not any(b.callback_data == done_all for b in r)]
-    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
 
 
 async def _carried(query: CallbackQuery, session: AsyncSession, lang: str) -> Carried | None:
