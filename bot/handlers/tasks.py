@@ -94,6 +94,24 @@ async def _find(
     return Found(occ, roster, await tasks.reports_for(session, [occ.key]))
 
 
+async def _tapped(
+    query: CallbackQuery,
+    lang: str,
+    session: AsyncSession,
+    key: str,
+    person: Person,
+    plan: Plan,
+    calendar: SchoolCalendar,
+    now: datetime,
+) -> Found | None:
+    """`_find` for a tap: None (the alert saying why the button is stale shown) or the item."""
+    found = await _find(session, key, person, plan, calendar, now)
+    if isinstance(found, str):
+        await query.answer(t(lang, found), show_alert=True)
+        return None
+    return found
+
+
 def _state(report: Report | None, comment: str | None = None) -> TaskState | None:
     if report is None:
         return None
@@ -133,9 +151,8 @@ async def show_card(
 ) -> None:
     """An item's card in the tapped message (from a message of several items, or /tasks),
     with a Back button that returns there; its own buttons keep it (`_nav`)."""
-    found = await _find(session, occ_key, person, plan, calendar, clock.now())
-    if isinstance(found, str):
-        await query.answer(t(lang, found), show_alert=True)
+    found = await _tapped(query, lang, session, occ_key, person, plan, calendar, clock.now())
+    if found is None:
         return
     assert person.id is not None
     report = (await tasks.report_texts(session, found.occ.key)).get(person.id)
@@ -170,9 +187,8 @@ async def done(
     lang: str,
 ) -> None:
     now = clock.now()
-    found = await _find(session, callback_data.occ, person, plan, calendar, now)
-    if isinstance(found, str):
-        await query.answer(t(lang, found), show_alert=True)
+    found = await _tapped(query, lang, session, callback_data.occ, person, plan, calendar, now)
+    if found is None:
         return
     assert person.id is not None
     row = await tasks.ensure_occurrence(session, found.occ, calendar.year)
@@ -219,9 +235,10 @@ async def snooze_menu(
     query: CallbackQuery, callback_data: TaskCb, lang: str, session: AsyncSession,
     person: Person, plan: Plan, calendar: SchoolCalendar, clock: Clock,
 ) -> None:  # fmt: skip
-    found = await _find(session, callback_data.occ, person, plan, calendar, clock.now())
-    if isinstance(found, str):
-        await query.answer(t(lang, found), show_alert=True)
+    found = await _tapped(
+        query, lang, session, callback_data.occ, person, plan, calendar, clock.now()
+    )
+    if found is None:
         return
     await edit_markup(query.message, _nav(query, task_snooze_kb(lang, callback_data.occ)))
     await query.answer()
@@ -250,9 +267,8 @@ async def snooze(
     lang: str,
 ) -> None:
     now = clock.now()
-    found = await _find(session, callback_data.occ, person, plan, calendar, now)
-    if isinstance(found, str):
-        await query.answer(t(lang, found), show_alert=True)
+    found = await _tapped(query, lang, session, callback_data.occ, person, plan, calendar, now)
+    if found is None:
         return
     assert person.id is not None
     report = (await tasks.report_texts(session, found.occ.key)).get(person.id)
@@ -288,9 +304,10 @@ async def ask_text(
     lang: str,
     state: FSMContext,
 ) -> None:
-    found = await _find(session, callback_data.occ, person, plan, calendar, clock.now())
-    if isinstance(found, str):
-        await query.answer(t(lang, found), show_alert=True)
+    found = await _tapped(
+        query, lang, session, callback_data.occ, person, plan, calendar, clock.now()
+    )
+    if found is None:
         return
     cant = callback_data.action is TaskAction.CANT
     await state.set_state(TaskForm.cant if cant else TaskForm.comment)
